@@ -1,0 +1,32 @@
+# rfdesign: `make demo` and `make test` work on a fresh Debian/Ubuntu machine.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+export MPLBACKEND := Agg
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: setup demo test test-all bench lint schema clean
+
+setup:  ## Install what is missing (Debian openEMS/Meep, venv, project); idempotent
+	@bash scripts/setup.sh
+
+demo: setup  ## Design the example band-pass filter (today: spec check and layout picture)
+	@bash scripts/demo.sh
+
+test: setup  ## Run the test suite (slow physics tests included, cluster-sized ones not)
+	$(PY) -m pytest -q
+
+test-all: setup  ## Also run the opt-in cluster-sized checks
+	$(PY) -m pytest -q -m "cluster or not cluster"
+
+bench: setup  ## Benchmarks; writes tables to benchmarks/results/
+	$(PY) benchmarks/run.py
+
+lint: setup
+	$(VENV)/bin/ruff check .
+
+schema: setup  ## Regenerate the committed JSON schema of spec files
+	$(VENV)/bin/rfdesign schema > tests/schemas/filter_spec.schema.json
+
+clean:
+	rm -rf demo_out out .pytest_cache .ruff_cache

@@ -1,0 +1,96 @@
+"""Run the benchmarks and write a Markdown table per benchmark to benchmarks/results/.
+
+Each table states the machine (CPU, cores, memory) and the package versions.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def machine() -> str:
+    """One line describing this machine."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB, Python {sys.version.split()[0]}"
+
+
+def timed(fn, repeat: int) -> float:
+    """Best-of-3 seconds per call of ``fn`` over ``repeat`` calls."""
+    best = np.inf
+    for _ in range(3):
+        t0 = time.perf_counter()
+        for _ in range(repeat):
+            fn()
+        best = min(best, (time.perf_counter() - t0) / repeat)
+    return best
+
+
+def bench_layouts() -> str:
+    """Layout operations on ka_pixel_4x5."""
+    from rfdesign.layouts import Layout, get_grid
+    from rfdesign.spec import load_spec
+
+    grid = get_grid("ka_pixel_4x5")
+    bits = np.array([list(map(int, format(i, "015b"))) for i in range(grid.n_layouts)])
+    rows = []
+    t = timed(lambda: grid.masks(bits), 3)
+    rows.append(
+        (
+            "masks of all 32,768 layouts (vectorised)",
+            f"{t * 1e3:.1f} ms",
+            f"{grid.n_layouts / t:,.0f} layouts/s",
+        )
+    )
+    lay = Layout.from_bits(grid, bits[12345])
+    t = timed(lambda: Layout.from_bits(grid, bits[12345]).polygons(), 200)
+    rows.append(("Layout + merged polygons", f"{t * 1e6:.0f} us", f"{1 / t:,.0f} /s"))
+    t = timed(lambda: Layout.from_bits(grid, bits[12345]).connectivity, 200)
+    rows.append(("Layout + connectivity", f"{t * 1e6:.0f} us", f"{1 / t:,.0f} /s"))
+    t = timed(lambda: lay.key(), 1000)
+    rows.append(("layout key (sha256)", f"{t * 1e6:.1f} us", f"{1 / t:,.0f} /s"))
+    spec_path = Path(__file__).resolve().parents[1] / "examples" / "ka_bandpass.yaml"
+    t = timed(lambda: load_spec(spec_path), 20)
+    rows.append(("load + validate ka_bandpass.yaml", f"{t * 1e3:.2f} ms", f"{1 / t:,.0f} /s"))
+    lines = ["| operation | time | rate |", "|---|---|---|"]
+    lines += [f"| {a} | {b} | {c} |" for a, b, c in rows]
+    return "\n".join(lines)
+
+
+BENCHES = {"layouts": bench_layouts}
+
+
+def main(names: list[str]) -> None:
+    """Run the named benchmarks (all by default)."""
+    from rfdesign import __version__
+
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    for name in names or list(BENCHES):
+        table = BENCHES[name]()
+        stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        text = (
+            f"# benchmark: {name}\n\nrfdesign {__version__}, {stamp}\n\n"
+            f"Machine: {machine()}\n\n{table}\n"
+        )
+        (RESULTS / f"{name}.md").write_text(text)
+        print(text)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,1 @@
+"""Problems, search loops, space mapping and inverse design (rfdesign.optimizers)."""

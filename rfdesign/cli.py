@@ -1,0 +1,147 @@
+"""The ``rfdesign`` command line (Typer). Each command is a thin layer over the Python API."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from rfdesign import __version__
+
+app = typer.Typer(
+    name="rfdesign",
+    help="Design pixelated RF filters with full-wave solvers and AI surrogates in the loop.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+spec_app = typer.Typer(help="Check spec files.", no_args_is_help=True)
+layout_app = typer.Typer(help="Draw and export pixel layouts.", no_args_is_help=True)
+app.add_typer(spec_app, name="spec")
+app.add_typer(layout_app, name="layout")
+
+out = Console()
+err = Console(stderr=True)
+
+
+def _fail(lines: list[str], code: int = 2) -> None:
+    """Print ``lines`` as errors (no traceback) and exit with ``code``."""
+    for line in lines:
+        err.print(f"[bold red]error[/]: {line}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"rfdesign {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """rfdesign: write a spec, get back a verified layout."""
+
+
+@spec_app.command("check")
+def spec_check(
+    file: Annotated[Path, typer.Argument(help="YAML spec file.")],
+    json_out: Annotated[
+        bool, typer.Option("--json", help="Print the resolved spec as JSON.")
+    ] = False,
+) -> None:
+    """Validate a spec file; print every problem with its field path, or a summary."""
+    from rfdesign.spec import SpecError, load_spec
+
+    try:
+        spec = load_spec(file)
+    except SpecError as exc:
+        _fail([f"{exc.source}: {issue}" for issue in exc.issues])
+        return
+    if json_out:
+        print(json.dumps(spec.model_dump(mode="json"), indent=2))
+        return
+    grid = spec.pixel_grid()
+    table = Table(title=f"{spec.name}  ({file})", show_lines=False)
+    for col in ("band", "kind", "GHz", "limits"):
+        table.add_column(col)
+    for i, b in enumerate(spec.bands):
+        if b.kind == "pass":
+            parts = []
+            if b.s21_min_db is not None:
+                parts.append(f"|S21| >= {b.s21_min_db:g} dB")
+            if b.s11_max_db is not None:
+                parts.append(f"|S11| <= {b.s11_max_db:g} dB")
+            limits = ", ".join(parts)
+        else:
+            limits = f"|S21| <= {b.s21_max_db:g} dB"
+        table.add_row(spec.band_label(i), b.kind, f"{b.f_min_ghz:g}-{b.f_max_ghz:g}", limits)
+    out.print(table)
+    out.print(
+        f"sweep {spec.sweep.start_ghz:g}-{spec.sweep.stop_ghz:g} GHz, {spec.sweep.points} points; "
+        f"w = {spec.w:g}; grid {grid.name}: {grid.n_rows} x {grid.n_cols} designed cells, "
+        f"{grid.n_bits} free bits ({grid.n_layouts:,} layouts), feed {grid.feed_width_mm * 1e3:.1f} um"
+    )
+    out.print(f"[green]ok[/]: {file} is a valid spec (hash {spec.content_hash()[:12]})")
+
+
+@app.command("schema")
+def schema() -> None:
+    """Print the JSON schema of spec files."""
+    from rfdesign.spec import spec_json_schema
+
+    print(json.dumps(spec_json_schema(), indent=2, sort_keys=True))
+
+
+@layout_app.command("show")
+def layout_show(
+    bits: Annotated[str, typer.Option(help="Free bits in bit order, e.g. 101100111010011.")],
+    grid: Annotated[str, typer.Option(help="Grid preset name.")] = "ka_pixel_4x5",
+    spec_file: Annotated[
+        Path | None, typer.Option("--spec", help="Take grid and substrate from this spec.")
+    ] = None,
+    out_dir: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("out"),
+) -> None:
+    """Write layout.png and layout.gds of one layout and print its topology."""
+    from rfdesign.layouts import Layout, get_grid
+    from rfdesign.layouts.export import write_gds, write_png
+
+    try:
+        if spec_file is not None:
+            from rfdesign.spec import SpecError, load_spec
+
+            try:
+                pixel_grid = load_spec(spec_file).pixel_grid()
+            except SpecError as exc:
+                _fail([f"{exc.source}: {issue}" for issue in exc.issues])
+                return
+        else:
+            pixel_grid = get_grid(grid)
+        layout = Layout.from_bits(pixel_grid, bits)
+    except KeyError as exc:
+        _fail([f"--grid: {exc.args[0]}"])
+        return
+    except ValueError as exc:
+        _fail([f"--{str(exc).split(':', 1)[0]}: {str(exc).split(':', 1)[-1].strip()}"])
+        return
+    png = write_png(layout, out_dir / "layout.png")
+    gds = write_gds(layout, out_dir / "layout.gds")
+    conn = layout.connectivity
+    out.print(
+        f"{pixel_grid.name}: bits {layout.bit_string}, metal {layout.metal_area_mm2():.4f} mm^2, "
+        f"ports {'connected' if conn.connected else 'NOT connected'}, "
+        f"{len(conn.floating_islands)} floating island(s), "
+        f"{len(conn.corner_contacts)} corner-only contact(s)"
+    )
+    out.print(f"wrote {png} and {gds}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,569 @@
+"""Filter specifications: frozen pydantic models loaded from YAML.
+
+A spec file states what the filter must do (frequency sweep, pass and stop bands with their
+|S| limits in dB, the weight ``w`` of the objective), what it is built on (substrate, pixel
+grid) and how to search and verify (solver and search settings). Every model rejects unknown
+keys; every field states its unit. A bad file fails at load time with one line per problem,
+naming the field path and the reason (:class:`SpecError`), never deep inside a solver.
+
+The objective and masks follow the paper's eq. 4 (Huawei Research, "AI-Driven Innovations in
+RF and Antenna Design", 2024, pp. 144-157); see :mod:`rfdesign.evaluation`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from rfdesign.layouts.presets import grid_names
+
+SOLVER_NAMES = ("circuit", "openems", "meep")
+"""Solvers a spec may name (the registry of :mod:`rfdesign.solvers` holds their factories)."""
+
+Loc = tuple[str | int, ...]
+
+
+class SpecModel(BaseModel):
+    """Base of all spec models: frozen, unknown keys rejected, no NaN or infinity."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+class CrossFieldError(ValueError):
+    """A consistency problem between fields, carrying the exact field paths.
+
+    Raised inside validators; :func:`format_validation_error` expands it into one line per
+    problem.
+    """
+
+    def __init__(self, issues: list[tuple[Loc, str]]) -> None:
+        self.issues = issues
+        super().__init__("; ".join(f"{loc_to_path(loc)}: {msg}" for loc, msg in issues))
+
+
+# ----------------------------------------------------------------------------------------------
+# Frequency sweep and bands
+# ----------------------------------------------------------------------------------------------
+class Sweep(SpecModel):
+    """Linear frequency sweep on which the filter is simulated and judged."""
+
+    start_ghz: float = Field(gt=0, description="First frequency point in GHz.")
+    stop_ghz: float = Field(gt=0, description="Last frequency point in GHz (> start_ghz).")
+    points: int = Field(ge=2, le=100_001, description="Number of frequency points (linear).")
+
+    @field_validator("stop_ghz")
+    @classmethod
+    def _stop_after_start(cls, v: float, info: ValidationInfo) -> float:
+        start = info.data.get("start_ghz")
+        if start is not None and v <= start:
+            raise ValueError(f"must be greater than start_ghz ({start} GHz), got {v} GHz")
+        return v
+
+
+class _BandBase(SpecModel):
+    name: str | None = Field(
+        default=None, min_length=1, max_length=64, description="Label used in reports."
+    )
+    f_min_ghz: float = Field(gt=0, description="Lower band edge in GHz.")
+    f_max_ghz: float = Field(gt=0, description="Upper band edge in GHz (> f_min_ghz).")
+
+    @field_validator("f_max_ghz")
+    @classmethod
+    def _max_after_min(cls, v: float, info: ValidationInfo) -> float:
+        lo = info.data.get("f_min_ghz")
+        if lo is not None and v <= lo:
+            raise ValueError(f"must be greater than f_min_ghz ({lo} GHz), got {v} GHz")
+        return v
+
+
+class PassBand(_BandBase):
+    """A passband: |S21| must stay above ``s21_min_db`` and |S11| below ``s11_max_db``."""
+
+    kind: Literal["pass"] = Field(description="Band type: 'pass'.")
+    s21_min_db: float | None = Field(
+        default=None, le=0, description="Minimum |S21| in dB over the band (insertion-loss mask)."
+    )
+    s11_max_db: float | None = Field(
+        default=None, le=0, description="Maximum |S11| in dB over the band (return-loss mask)."
+    )
+
+    @model_validator(mode="after")
+    def _has_a_limit(self) -> PassBand:
+        if self.s21_min_db is None and self.s11_max_db is None:
+            raise ValueError("a passband needs s21_min_db, s11_max_db or both")
+        return self
+
+
+class StopBand(_BandBase):
+    """A stopband: |S21| must stay below ``s21_max_db``."""
+
+    kind: Literal["stop"] = Field(description="Band type: 'stop'.")
+    s21_max_db: float = Field(le=0, description="Maximum |S21| in dB over the band (rejection).")
+
+
+def _band_tag(value: Any) -> str | None:
+    kind = value.get("kind") if isinstance(value, dict) else getattr(value, "kind", None)
+    return {"pass": "tag:pass", "stop": "tag:stop"}.get(kind) if isinstance(kind, str) else None
+
+
+Band = Annotated[
+    Annotated[PassBand, Tag("tag:pass")] | Annotated[StopBand, Tag("tag:stop")],
+    Discriminator(
+        _band_tag,
+        custom_error_type="band_kind",
+        custom_error_message="each band needs kind: 'pass' or 'stop'",
+    ),
+]
+
+
+# ----------------------------------------------------------------------------------------------
+# Substrate and grid
+# ----------------------------------------------------------------------------------------------
+class SubstrateSpec(SpecModel):
+    """Substrate and conductor. Defaults: the paper's 0.127 mm alumina with 4 um gold."""
+
+    eps_r: float = Field(default=9.8, gt=1, le=100, description="Relative permittivity.")
+    tan_delta: float = Field(default=1e-4, ge=0, lt=1, description="Dielectric loss tangent.")
+    height_mm: float = Field(default=0.127, gt=0, le=50, description="Dielectric height in mm.")
+    metal_thickness_um: float = Field(
+        default=4.0, ge=0, le=1000, description="Conductor thickness in um (0 = ideal sheet)."
+    )
+    conductivity_s_per_m: float = Field(
+        default=4.1e7, gt=0, le=1e9, description="Conductor conductivity in S/m (gold 4.1e7)."
+    )
+
+    def to_substrate(self):
+        """The engine-side :class:`rfdesign.layouts.Substrate`."""
+        from rfdesign.layouts.substrate import Substrate
+
+        return Substrate(**self.model_dump())
+
+
+class FixedCell(SpecModel):
+    """A cell of the designed half fixed by the designer."""
+
+    row: int = Field(ge=0, description="Row index, 0 = bottom row.")
+    col: int = Field(ge=0, description="Column index in the designed half, 0 = next to port 1.")
+    metal: bool = Field(description="True: always metal; False: always empty.")
+
+
+class GridSpec(SpecModel):
+    """An explicit pixel grid (see :class:`rfdesign.layouts.PixelGrid` for conventions)."""
+
+    column_widths_mm: list[Annotated[float, Field(gt=0, le=100)]] = Field(
+        min_length=1,
+        max_length=64,
+        description="Designed column widths in mm, from port 1 inwards.",
+    )
+    row_heights_mm: list[Annotated[float, Field(gt=0, le=100)]] = Field(
+        min_length=1, max_length=64, description="Row heights in mm, bottom to top."
+    )
+    mirror: bool = Field(default=True, description="Mirror the designed half to the right.")
+    fixed: list[FixedCell] = Field(default_factory=list, description="Designer-fixed cells.")
+    feed_length_mm: float = Field(default=0.5, ge=0, le=100, description="Feed length in mm.")
+    feed_z0_ohm: float = Field(
+        default=50.0, ge=5, le=200, description="Feed impedance in ohm (width synthesised)."
+    )
+    feed_y_mm: float | None = Field(
+        default=None, ge=0, description="Feed centre in mm from the bottom edge; null = centred."
+    )
+
+    @field_validator("fixed")
+    @classmethod
+    def _fixed_inside(cls, v: list[FixedCell], info: ValidationInfo) -> list[FixedCell]:
+        rows = info.data.get("row_heights_mm")
+        cols = info.data.get("column_widths_mm")
+        issues: list[tuple[Loc, str]] = []
+        seen: set[tuple[int, int]] = set()
+        for i, cell in enumerate(v):
+            if rows is not None and cell.row >= len(rows):
+                issues.append(((i, "row"), f"row {cell.row} outside the {len(rows)} rows"))
+            if cols is not None and cell.col >= len(cols):
+                issues.append(((i, "col"), f"col {cell.col} outside the {len(cols)} columns"))
+            if (cell.row, cell.col) in seen:
+                issues.append(((i,), f"cell ({cell.row}, {cell.col}) is fixed twice"))
+            seen.add((cell.row, cell.col))
+        if issues:
+            raise CrossFieldError(issues)
+        return v
+
+    @field_validator("feed_y_mm")
+    @classmethod
+    def _feed_inside(cls, v: float | None, info: ValidationInfo) -> float | None:
+        rows = info.data.get("row_heights_mm")
+        if v is not None and rows is not None and v > sum(rows):
+            raise ValueError(f"{v} mm lies above the patch height {sum(rows):g} mm")
+        return v
+
+
+def _grid_tag(value: Any) -> str:
+    return "tag:preset" if isinstance(value, str) else "tag:explicit"
+
+
+def _check_preset(name: str) -> str:
+    known = grid_names()
+    if name not in known:
+        close = difflib.get_close_matches(name, known, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise ValueError(f"unknown grid preset {name!r} (known: {', '.join(known)}){hint}")
+    return name
+
+
+PresetName = Annotated[str, Field(description="Name of a grid preset, e.g. 'ka_pixel_4x5'.")]
+
+GridChoice = Annotated[
+    Annotated[PresetName, Tag("tag:preset")] | Annotated[GridSpec, Tag("tag:explicit")],
+    Discriminator(_grid_tag),
+]
+
+
+# ----------------------------------------------------------------------------------------------
+# Solver and search settings
+# ----------------------------------------------------------------------------------------------
+class SolverSettings(SpecModel):
+    """Which solver verifies designs and how."""
+
+    name: str = Field(default="openems", description="Solver: 'circuit', 'openems' or 'meep'.")
+    preset: Literal["draft", "standard", "fine"] = Field(
+        default="standard", description="Mesh or resolution preset of the full-wave solver."
+    )
+    threads: int = Field(default=1, ge=1, le=256, description="Threads per simulation.")
+    timeout_s: float = Field(default=3600.0, gt=0, description="Wall-time limit per run in s.")
+
+    @field_validator("name")
+    @classmethod
+    def _known_solver(cls, v: str) -> str:
+        if v not in SOLVER_NAMES:
+            close = difflib.get_close_matches(v, SOLVER_NAMES, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise ValueError(f"unknown solver {v!r} (known: {', '.join(SOLVER_NAMES)}){hint}")
+        return v
+
+
+class SearchSettings(SpecModel):
+    """How the design space is searched on the surrogate."""
+
+    algorithm: Literal["auto", "ga", "nsga2", "exhaustive", "random"] = Field(
+        default="auto", description="'auto' = exhaustive up to 2^20 layouts, else GA."
+    )
+    population: int = Field(default=64, ge=2, le=100_000, description="GA population size.")
+    generations: int = Field(default=100, ge=1, le=100_000, description="GA generations.")
+    seed: int = Field(default=0, ge=0, description="Seed of every random choice of the search.")
+    top_k: int = Field(default=5, ge=1, le=1000, description="Distinct candidates to verify.")
+    allow_corner_contacts: bool = Field(
+        default=False,
+        description="Allow metal cells touching only at a corner (mesh- and etch-dependent).",
+    )
+
+
+# ----------------------------------------------------------------------------------------------
+# The filter spec
+# ----------------------------------------------------------------------------------------------
+class FilterSpec(SpecModel):
+    """A complete filter specification (what to achieve, on what, and how to search)."""
+
+    name: str = Field(min_length=1, max_length=128, description="Design name.")
+    description: str = Field(default="", max_length=10_000, description="Free text.")
+    sweep: Sweep = Field(description="Frequency sweep in GHz.")
+    bands: list[Band] = Field(min_length=1, max_length=64, description="Pass and stop bands.")
+    w: float = Field(
+        default=1.0, ge=0, le=1000, description="Weight of the stopband term in K (eq. 4)."
+    )
+    substrate: SubstrateSpec = Field(default_factory=SubstrateSpec, description="Substrate.")
+    grid: GridChoice = Field(default="ka_pixel_4x5", description="Preset name or explicit grid.")
+    solver: SolverSettings = Field(default_factory=SolverSettings, description="Verification.")
+    search: SearchSettings = Field(default_factory=SearchSettings, description="Search.")
+
+    @field_validator("grid")
+    @classmethod
+    def _known_grid(cls, v: str | GridSpec) -> str | GridSpec:
+        return _check_preset(v) if isinstance(v, str) else v
+
+    @field_validator("bands")
+    @classmethod
+    def _bands_consistent(cls, bands: list[PassBand | StopBand], info: ValidationInfo):
+        issues: list[tuple[Loc, str]] = []
+        sweep: Sweep | None = info.data.get("sweep")
+        if sweep is not None:
+            for i, b in enumerate(bands):
+                if b.f_min_ghz < sweep.start_ghz:
+                    issues.append(
+                        (
+                            (i, "f_min_ghz"),
+                            f"{b.f_min_ghz} GHz lies below the sweep start {sweep.start_ghz} GHz",
+                        )
+                    )
+                if b.f_max_ghz > sweep.stop_ghz:
+                    issues.append(
+                        (
+                            (i, "f_max_ghz"),
+                            f"{b.f_max_ghz} GHz lies above the sweep stop {sweep.stop_ghz} GHz",
+                        )
+                    )
+        for i, a in enumerate(bands):
+            for j in range(i + 1, len(bands)):
+                b = bands[j]
+                if a.kind != b.kind and a.f_min_ghz < b.f_max_ghz and b.f_min_ghz < a.f_max_ghz:
+                    issues.append(
+                        (
+                            (j,),
+                            f"{b.kind}band {b.f_min_ghz}-{b.f_max_ghz} GHz overlaps the "
+                            f"{a.kind}band bands[{i}] {a.f_min_ghz}-{a.f_max_ghz} GHz",
+                        )
+                    )
+        labels = [b.name for b in bands if b.name is not None]
+        for dup in sorted({n for n in labels if labels.count(n) > 1}):
+            issues.append(((labels.index(dup),), f"band name {dup!r} is used more than once"))
+        if issues:
+            raise CrossFieldError(issues)
+        return bands
+
+    # ----- helpers -------------------------------------------------------------------------
+    @property
+    def passbands(self) -> list[PassBand]:
+        """The passbands, in file order."""
+        return [b for b in self.bands if isinstance(b, PassBand)]
+
+    @property
+    def stopbands(self) -> list[StopBand]:
+        """The stopbands, in file order."""
+        return [b for b in self.bands if isinstance(b, StopBand)]
+
+    def band_label(self, index: int) -> str:
+        """Report label of ``bands[index]``: its name, else e.g. ``pass1`` or ``stop2``."""
+        band = self.bands[index]
+        if band.name:
+            return band.name
+        same = [i for i, b in enumerate(self.bands) if b.kind == band.kind]
+        return f"{band.kind}{same.index(index) + 1}"
+
+    def frequencies_ghz(self):
+        """The sweep's frequency points in GHz (numpy array of ``points`` values)."""
+        import numpy as np
+
+        return np.linspace(self.sweep.start_ghz, self.sweep.stop_ghz, self.sweep.points)
+
+    def pixel_grid(self):
+        """The :class:`rfdesign.layouts.PixelGrid` this spec designs on."""
+        from rfdesign.layouts.feeds import microstrip_width_mm
+        from rfdesign.layouts.grid import PixelGrid
+        from rfdesign.layouts.presets import get_grid
+
+        substrate = self.substrate.to_substrate()
+        if isinstance(self.grid, str):
+            return get_grid(self.grid, substrate)
+        g = self.grid
+        centre = (self.sweep.start_ghz + self.sweep.stop_ghz) / 2
+        return PixelGrid(
+            column_widths_mm=tuple(g.column_widths_mm),
+            row_heights_mm=tuple(g.row_heights_mm),
+            substrate=substrate,
+            feed_width_mm=microstrip_width_mm(substrate, g.feed_z0_ohm, centre),
+            feed_length_mm=g.feed_length_mm,
+            mirror=g.mirror,
+            fixed={(c.row, c.col): c.metal for c in g.fixed},
+            feed_y_mm=g.feed_y_mm,
+            name=f"{self.name}-grid",
+        )
+
+    def content_hash(self) -> str:
+        """Stable sha256 hex digest of the spec's content (key order and defaults resolved)."""
+        blob = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(blob.encode()).hexdigest()
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> FilterSpec:
+        """Load and validate a YAML spec file (raises :class:`SpecError`)."""
+        return load_spec(path)
+
+    def to_file(self, path: str | Path) -> Path:
+        """Write the spec as YAML (all defaults written out)."""
+        path = Path(path)
+        path.write_text(yaml.safe_dump(self.model_dump(mode="json"), sort_keys=False))
+        return path
+
+
+# ----------------------------------------------------------------------------------------------
+# Loading and error reporting
+# ----------------------------------------------------------------------------------------------
+class SpecIssue(BaseModel):
+    """One problem of a spec: the field path and the reason."""
+
+    model_config = ConfigDict(frozen=True)
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+class SpecError(ValueError):
+    """A spec that cannot be loaded; ``issues`` lists every problem with its field path."""
+
+    def __init__(self, issues: list[SpecIssue], source: str = "spec") -> None:
+        self.issues = issues
+        self.source = source
+        super().__init__("\n".join(f"{source}: {issue}" for issue in issues))
+
+
+def loc_to_path(loc: Loc) -> str:
+    """Field path as written in messages, e.g. ``bands[2].f_max_ghz`` (union tags dropped)."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif isinstance(part, str) and part.startswith("tag:"):
+            continue
+        else:
+            out += f".{part}" if out else str(part)
+    return out or "(top level)"
+
+
+def _known_fields(model: type[BaseModel], loc: Loc) -> list[str]:
+    """Field names valid at ``loc`` (the parent of an unknown key), for 'did you mean'."""
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int) or (isinstance(part, str) and part.startswith("tag:")):
+            if isinstance(part, str):
+                current = {
+                    "tag:pass": PassBand,
+                    "tag:stop": StopBand,
+                    "tag:explicit": GridSpec,
+                }.get(part, current)
+            continue
+        fields = getattr(current, "model_fields", None)
+        if not fields or part not in fields:
+            return []
+        annotation = fields[part].annotation
+        current = next(
+            (a for a in _flatten(annotation) if isinstance(a, type) and issubclass(a, BaseModel)),
+            None,
+        )
+        if current is None:
+            return []
+    return list(getattr(current, "model_fields", {}))
+
+
+def _flatten(annotation: Any) -> list[Any]:
+    args = getattr(annotation, "__args__", None)
+    if not args:
+        meta = getattr(annotation, "__origin__", None)
+        return [annotation] if meta is None else [meta]
+    out: list[Any] = []
+    for a in args:
+        out.extend(_flatten(a))
+    return out
+
+
+def format_validation_error(
+    err: ValidationError, model: type[BaseModel] = FilterSpec
+) -> list[SpecIssue]:
+    """Turn a pydantic error into one :class:`SpecIssue` per problem, with field paths."""
+    issues: list[SpecIssue] = []
+    for e in err.errors(include_url=False):
+        loc = tuple(e["loc"])
+        original = (e.get("ctx") or {}).get("error")
+        if isinstance(original, CrossFieldError):
+            for sub, msg in original.issues:
+                issues.append(SpecIssue(path=loc_to_path(loc + tuple(sub)), message=msg))
+            continue
+        if e["type"] == "extra_forbidden":
+            key = str(loc[-1])
+            close = difflib.get_close_matches(key, _known_fields(model, loc[:-1]), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            issues.append(SpecIssue(path=loc_to_path(loc), message=f"unknown key{hint}"))
+            continue
+        msg = e["msg"]
+        if msg.startswith("Value error, "):
+            msg = msg[len("Value error, ") :]
+        elif e["type"] == "missing":
+            msg = "required field is missing"
+        elif "input" in e and not isinstance(e["input"], dict | list):
+            msg = f"{msg} (got {e['input']!r})"
+        issues.append(SpecIssue(path=loc_to_path(loc), message=msg))
+    return issues
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """Safe YAML loader that rejects duplicate keys instead of keeping the last one."""
+
+
+def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False):
+    mapping: dict[Any, Any] = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        try:
+            duplicate = key in mapping
+        except TypeError as exc:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"unhashable key {key!r}", key_node.start_mark
+            ) from exc
+        if duplicate:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r}", key_node.start_mark
+            )
+        mapping[key] = loader.construct_object(value_node, deep=deep)
+    return mapping
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def parse_spec(text: str, source: str = "spec") -> FilterSpec:
+    """Validate a spec given as YAML text; raises :class:`SpecError` on any problem."""
+    try:
+        data = yaml.load(text, Loader=_UniqueKeyLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise SpecError([SpecIssue(path="(yaml)", message=f"{where}{problem}")], source) from None
+    except RecursionError:
+        raise SpecError([SpecIssue(path="(yaml)", message="nesting too deep")], source) from None
+    if not isinstance(data, dict):
+        kind = "an empty document" if data is None else type(data).__name__
+        raise SpecError(
+            [SpecIssue(path="(top level)", message=f"expected a mapping of fields, got {kind}")],
+            source,
+        )
+    try:
+        return FilterSpec.model_validate(data)
+    except ValidationError as exc:
+        raise SpecError(format_validation_error(exc), source) from None
+    except RecursionError:
+        raise SpecError(
+            [SpecIssue(path="(top level)", message="nesting too deep")], source
+        ) from None
+
+
+def load_spec(path: str | Path) -> FilterSpec:
+    """Load and validate a YAML spec file; raises :class:`SpecError` naming each bad field."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SpecError([SpecIssue(path="(file)", message="no such file")], str(path)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SpecError([SpecIssue(path="(file)", message=str(exc))], str(path)) from None
+    return parse_spec(text, source=str(path))
+
+
+def spec_json_schema() -> dict[str, Any]:
+    """The JSON schema of :class:`FilterSpec` (committed under ``tests/schemas/``)."""
+    return FilterSpec.model_json_schema()

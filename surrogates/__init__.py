@@ -1,0 +1,1 @@
+"""Surrogate models (CNN, GP, GAN), training and checkpoints (rfdesign.surrogates)."""

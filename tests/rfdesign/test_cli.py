@@ -1,0 +1,72 @@
+"""The command line: exit codes, one-line errors, files written."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from rfdesign.cli import app
+from rfdesign.layouts import get_grid
+from rfdesign.layouts.export import gds_layer_area_mm2
+from rfdesign.layouts.layout import Layout
+
+REPO = Path(__file__).resolve().parents[2]
+runner = CliRunner()
+
+
+def test_help_lists_commands():
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    for cmd in ("spec", "schema", "layout"):
+        assert cmd in result.output
+
+
+def test_spec_check_ok():
+    result = runner.invoke(app, ["spec", "check", str(REPO / "examples" / "ka_bandpass.yaml")])
+    assert result.exit_code == 0, result.output
+    assert "valid spec" in result.output and "32,768" in result.output
+
+
+def test_spec_check_bad_file_exits_nonzero_without_traceback(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\nsweep: {start_ghz: 34, stop_ghz: 30, points: 5}\nbands: []\nfoo: 1\n")
+    # A real process, so that what the user sees (stderr, exit code) is what is tested.
+    proc = subprocess.run(
+        [sys.executable, "-m", "rfdesign.cli", "spec", "check", str(bad)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr + proc.stdout
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 3
+    assert any("sweep.stop_ghz" in ln for ln in lines) and any(
+        "foo: unknown key" in ln for ln in lines
+    )
+
+
+def test_schema_command_prints_the_schema():
+    result = runner.invoke(app, ["schema"])
+    assert result.exit_code == 0
+    assert json.loads(result.output)["title"] == "FilterSpec"
+
+
+def test_layout_show_writes_png_and_gds(tmp_path):
+    bits = "101101011100110"
+    result = runner.invoke(
+        app, ["layout", "show", "--grid", "ka_pixel_4x5", "--bits", bits, "--out", str(tmp_path)]
+    )
+    assert result.exit_code == 0, result.output
+    lay = Layout.from_bits(get_grid("ka_pixel_4x5"), bits)
+    area = gds_layer_area_mm2(tmp_path / "layout.gds")
+    assert abs(area - lay.metal_area_mm2(include_feeds=True)) < 1e-9
+    assert (tmp_path / "layout.png").stat().st_size > 10_000
+
+
+def test_layout_show_bad_bits_is_a_clear_error(tmp_path):
+    result = runner.invoke(app, ["layout", "show", "--bits", "101", "--out", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "--bits" in result.output and "15 free bits" in result.output

@@ -1,0 +1,149 @@
+"""Spec files: the examples load, every bad case names its field, the schema is committed."""
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from rfdesign.spec import FilterSpec, SpecError, load_spec, parse_spec, spec_json_schema
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLES = sorted((REPO / "examples").glob("*.yaml"))
+
+
+def example_dict() -> dict:
+    return yaml.safe_load((REPO / "examples" / "ka_bandpass.yaml").read_text())
+
+
+def errors_of(data) -> list[str]:
+    with pytest.raises(SpecError) as info:
+        parse_spec(yaml.safe_dump(data) if not isinstance(data, str) else data)
+    return [str(issue) for issue in info.value.issues]
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_examples_load_and_round_trip(path, tmp_path):
+    spec = load_spec(path)
+    assert spec.pixel_grid().n_bits == 15
+    again = load_spec(spec.to_file(tmp_path / "again.yaml"))
+    assert again == spec and again.content_hash() == spec.content_hash()
+
+
+def test_bandpass_example_has_the_papers_numbers(bandpass_spec):
+    s = bandpass_spec
+    assert (s.sweep.start_ghz, s.sweep.stop_ghz, s.sweep.points) == (34, 46, 51)
+    (p,) = s.passbands
+    assert (p.f_min_ghz, p.f_max_ghz, p.s21_min_db, p.s11_max_db) == (41, 43, -1, -10)
+    assert [(b.f_min_ghz, b.f_max_ghz, b.s21_max_db) for b in s.stopbands] == [
+        (34, 40, -25),
+        (44, 46, -25),
+    ]
+    assert s.substrate.height_mm == 0.127 and s.substrate.eps_r == 9.8
+
+
+def test_dualband_weight():
+    assert load_spec(REPO / "examples" / "ka_dualband.yaml").w == 0.8
+
+
+def mutate(path: str, value):
+    data = example_dict()
+    target = data
+    keys = path.split(".")
+    for k in keys[:-1]:
+        target = target[int(k)] if k.isdigit() else target[k]
+    last = keys[-1]
+    if value is KeyError:
+        del target[last]
+    elif last.isdigit():
+        target[int(last)] = value
+    else:
+        target[last] = value
+    return data
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "field", "reason"),
+    [
+        ("bands.1.s21_mn_db", -1, "bands[1].s21_mn_db", "unknown key (did you mean 's21_min_db'?)"),
+        ("colour", "red", "colour", "unknown key"),
+        ("bands.1.f_min_ghz", 44, "bands[1].f_max_ghz", "must be greater than f_min_ghz"),
+        ("bands.2.f_max_ghz", 47, "bands[2].f_max_ghz", "above the sweep stop"),
+        ("bands.0.f_min_ghz", 30, "bands[0].f_min_ghz", "below the sweep start"),
+        ("bands.1.f_max_ghz", 44.5, "bands[2]", "overlaps the passband bands[1]"),
+        ("substrate.height_mm", -0.127, "substrate.height_mm", "greater than 0"),
+        (
+            "substrate.metal_thickness_um",
+            -4,
+            "substrate.metal_thickness_um",
+            "greater than or equal to 0",
+        ),
+        ("sweep.stop_ghz", 30, "sweep.stop_ghz", "must be greater than start_ghz"),
+        ("name", KeyError, "name", "required field is missing"),
+        ("bands.1.kind", "band", "bands[1]", "kind: 'pass' or 'stop'"),
+        ("bands.0.s21_max_db", 3, "bands[0].s21_max_db", "less than or equal to 0"),
+        ("grid", "ka_pixel_4x6", "grid", "did you mean 'ka_pixel_4x5'"),
+        ("solver.name", "openem", "solver.name", "did you mean 'openems'"),
+        ("search.population", 1, "search.population", "greater than or equal to 2"),
+        ("w", "heavy", "w", "valid number"),
+        ("sweep.points", float("nan"), "sweep.points", "finite number"),
+    ],
+)
+def test_bad_spec_names_field_and_reason(path, value, field, reason):
+    errors = errors_of(mutate(path, value))
+    assert any(e.startswith(f"{field}: ") and reason in e for e in errors), errors
+    assert all("\n" not in e for e in errors)
+
+
+def test_every_problem_is_reported_at_once():
+    data = mutate("substrate.height_mm", -1)
+    data["bands"][0]["bogus"] = 1
+    data["sweep"]["points"] = 1
+    errors = errors_of(data)
+    assert {e.split(":")[0] for e in errors} == {
+        "substrate.height_mm",
+        "bands[0].bogus",
+        "sweep.points",
+    }
+
+
+def test_explicit_grid_and_its_errors():
+    data = example_dict()
+    data["grid"] = {
+        "column_widths_mm": [0.12, 0.27],
+        "row_heights_mm": [0.3, 0.3],
+        "fixed": [{"row": 0, "col": 0, "metal": True}],
+    }
+    spec = FilterSpec.model_validate(data)
+    grid = spec.pixel_grid()
+    assert grid.n_bits == 3 and grid.fixed == {(0, 0): True}
+    data["grid"]["fixed"].append({"row": 2, "col": 0, "metal": False})
+    assert any(e.startswith("grid.fixed[1].row: ") for e in errors_of(data))
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("", "empty document"),
+        ("- 1\n- 2", "got list"),
+        ("a: [", "line 1"),
+        ("name: a\nname: b", "duplicate key 'name'"),
+    ],
+)
+def test_yaml_level_problems(text, reason):
+    assert any(reason in e for e in errors_of(text))
+
+
+def test_missing_file():
+    with pytest.raises(SpecError, match="no such file"):
+        load_spec("/nonexistent/spec.yaml")
+
+
+def test_spec_is_frozen(bandpass_spec):
+    with pytest.raises(Exception, match="frozen"):
+        bandpass_spec.w = 2.0
+
+
+def test_schema_matches_committed_copy():
+    committed = json.loads((REPO / "tests" / "schemas" / "filter_spec.schema.json").read_text())
+    assert spec_json_schema() == committed, "run `make schema` and commit the new schema"
