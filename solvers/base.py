@@ -1,0 +1,302 @@
+"""The one solver interface, its registry and the result cache.
+
+Every solver turns a :class:`~rfdesign.layouts.Layout` and a frequency grid into a two-port
+:class:`skrf.Network` referred to 50 ohm at the patch edges. A solver states its fidelity and
+its settings as a frozen dataclass; the cache key is the hash of (solver name, solver version,
+settings, layout key, frequency), so a sweep that is killed resumes where it stopped and
+nothing is computed twice (gplugins' ``get_sparameters_path`` does the same).
+
+Execution is injected: :meth:`Solver.simulate_batch` takes any ``concurrent.futures``-style
+executor (a local process pool, a Dask client, ...) and never imports a cluster library.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import hashlib
+import json
+import os
+import socket
+import tempfile
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Executor
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+
+from rfdesign.layouts.layout import Layout
+
+Z0_REFERENCE_OHM = 50.0
+"""Reference impedance of every solver's S-parameters."""
+
+FIDELITY_ORDER = ("circuit", "fullwave")
+"""Fidelity levels, cheapest first (DESIGN.md's fidelity ladder)."""
+
+
+class SolverError(RuntimeError):
+    """A solver run failed; ``log_tail`` holds the last lines of the solver's log."""
+
+    def __init__(self, message: str, log_tail: str = "") -> None:
+        self.log_tail = log_tail
+        super().__init__(
+            f"{message}\n--- solver log (tail) ---\n{log_tail}" if log_tail else message
+        )
+
+
+def frequency_ghz(frequency: Any) -> np.ndarray:
+    """Frequencies in GHz from an :class:`skrf.Frequency` or an array-like in GHz."""
+    f = getattr(frequency, "f", None)
+    arr = np.asarray(f / 1e9 if f is not None else frequency, dtype=float).ravel()
+    if arr.size < 1 or not np.all(np.isfinite(arr)) or np.any(arr <= 0):
+        raise ValueError("frequency: needs one or more positive, finite values in GHz")
+    if arr.size > 1 and np.any(np.diff(arr) <= 0):
+        raise ValueError("frequency: values must be strictly increasing")
+    return arr
+
+
+def make_network(f_ghz: np.ndarray, s: np.ndarray, name: str = "") -> Any:
+    """A two-port :class:`skrf.Network` from ``s`` (shape ``F x 2 x 2``) at ``f_ghz``."""
+    import skrf
+
+    return skrf.Network(
+        frequency=skrf.Frequency.from_f(f_ghz, unit="GHz"), s=s, z0=Z0_REFERENCE_OHM, name=name
+    )
+
+
+class Solver(ABC):
+    """Base class and protocol of all solvers.
+
+    Subclasses set ``name``, ``fidelity`` and ``settings_type`` (a frozen dataclass), and
+    implement :meth:`_simulate`, which returns the ``F x 2 x 2`` complex S-matrix and a
+    dictionary of run information (time steps, cell count, ...).
+
+    Args:
+        settings: The solver's settings; defaults to ``settings_type()``.
+        cache: Optional result cache; hits are returned without running the solver.
+    """
+
+    name: ClassVar[str]
+    fidelity: ClassVar[str]
+    settings_type: ClassVar[type]
+
+    def __init__(self, settings: Any | None = None, cache: ResultCache | None = None) -> None:
+        self.settings = settings if settings is not None else self.settings_type()
+        if not isinstance(self.settings, self.settings_type):
+            raise TypeError(
+                f"settings: expected {self.settings_type.__name__}, got {type(self.settings).__name__}"
+            )
+        self.cache = cache
+
+    @property
+    @abstractmethod
+    def version(self) -> str:
+        """Version of the solver engine and of this model, part of every cache key."""
+
+    @abstractmethod
+    def _simulate(self, layout: Layout, f_ghz: np.ndarray) -> tuple[np.ndarray, dict]:
+        """Run the solver: complex S (``F x 2 x 2``) and run information."""
+
+    def settings_dict(self) -> dict[str, Any]:
+        """The settings as a JSON-ready dictionary."""
+        return json.loads(json.dumps(dataclasses.asdict(self.settings), default=str))
+
+    def cache_key(self, layout: Layout, f_ghz: np.ndarray) -> str:
+        """sha256 of (solver name, version, settings, layout key, frequencies in Hz)."""
+        blob = json.dumps(
+            {
+                "solver": self.name,
+                "version": self.version,
+                "settings": self.settings_dict(),
+                "layout": layout.key(),
+                "f_hz": [round(float(f) * 1e9, 3) for f in f_ghz],
+            },
+            sort_keys=True,
+            separators=(",", ":"),
+        )
+        return hashlib.sha256(blob.encode()).hexdigest()
+
+    def simulate(self, layout: Layout, frequency: Any) -> Any:
+        """Simulate ``layout`` at ``frequency`` (skrf.Frequency or GHz values).
+
+        Returns:
+            A two-port :class:`skrf.Network`, 50-ohm reference, reference planes at the patch
+            edges. Run information is in ``network.rfdesign_info``.
+        """
+        f = frequency_ghz(frequency)
+        key = self.cache_key(layout, f) if self.cache is not None else None
+        if self.cache is not None and key is not None:
+            hit = self.cache.get(key)
+            if hit is not None:
+                s, info = hit
+                net = make_network(f, s, name=layout.bit_string)
+                net.rfdesign_info = info | {"cache_hit": True}
+                return net
+        t0 = time.perf_counter()
+        s, info = self._simulate(layout, f)
+        s = np.asarray(s, dtype=complex)
+        if s.shape != (f.size, 2, 2):
+            raise SolverError(f"{self.name}: expected S of shape {(f.size, 2, 2)}, got {s.shape}")
+        info = {
+            **info,
+            "solver": self.name,
+            "solver_version": self.version,
+            "settings": self.settings_dict(),
+            "layout_key": layout.key(),
+            "bits": layout.bit_string,
+            "grid": layout.grid.name,
+            "wall_s": time.perf_counter() - t0,
+            "host": socket.gethostname(),
+            "finished_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        }
+        if self.cache is not None and key is not None:
+            self.cache.put(key, s, info)
+        net = make_network(f, s, name=layout.bit_string)
+        net.rfdesign_info = info | {"cache_hit": False}
+        return net
+
+    def simulate_batch(
+        self,
+        layouts: Sequence[Layout],
+        frequency: Any,
+        executor: Executor | None = None,
+        on_result: Callable[[int, Any], None] | None = None,
+    ) -> list[Any]:
+        """Simulate many layouts, optionally on an executor (``concurrent.futures`` API).
+
+        Args:
+            layouts: The layouts.
+            frequency: skrf.Frequency or GHz values, shared by all layouts.
+            executor: Runs the simulations; ``None`` runs them here, one after another.
+            on_result: Called as ``on_result(index, network)`` as each result arrives.
+
+        Returns:
+            The networks, in the order of ``layouts``.
+        """
+        if executor is None:
+            out = []
+            for i, lay in enumerate(layouts):
+                net = self.simulate(lay, frequency)
+                if on_result:
+                    on_result(i, net)
+                out.append(net)
+            return out
+        futures = {
+            executor.submit(self.simulate, lay, frequency): i for i, lay in enumerate(layouts)
+        }
+        results: list[Any] = [None] * len(layouts)
+        from concurrent.futures import as_completed
+
+        for fut in as_completed(futures):
+            i = futures[fut]
+            results[i] = fut.result()
+            if on_result:
+                on_result(i, results[i])
+        return results
+
+
+# ----------------------------------------------------------------------------------------------
+# Registry
+# ----------------------------------------------------------------------------------------------
+_SOLVERS: dict[str, type[Solver]] = {}
+_LAZY: dict[str, str] = {
+    "circuit": "rfdesign.solvers.circuit",
+    "openems": "rfdesign.solvers.openems",
+    "meep": "rfdesign.solvers.meep",
+}
+
+
+def register_solver(name: str) -> Callable[[type[Solver]], type[Solver]]:
+    """Class decorator: register a solver under ``name`` (duplicates are rejected)."""
+
+    def decorator(cls: type[Solver]) -> type[Solver]:
+        if name in _SOLVERS and _SOLVERS[name] is not cls:
+            raise ValueError(f"solver {name!r} is already registered")
+        cls.name = name
+        _SOLVERS[name] = cls
+        return cls
+
+    return decorator
+
+
+def solver_names() -> list[str]:
+    """Names of all known solvers (registered or importable on demand)."""
+    return sorted(set(_SOLVERS) | set(_LAZY))
+
+
+def get_solver_class(name: str) -> type[Solver]:
+    """The solver class registered as ``name``; raises KeyError with a 'did you mean'."""
+    if name not in _SOLVERS and name in _LAZY:
+        import importlib
+
+        importlib.import_module(_LAZY[name])
+    if name not in _SOLVERS:
+        close = difflib.get_close_matches(name, solver_names(), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise KeyError(f"unknown solver {name!r} (known: {', '.join(solver_names())}){hint}")
+    return _SOLVERS[name]
+
+
+def get_solver(name: str, cache: ResultCache | None = None, **settings: Any) -> Solver:
+    """Build solver ``name`` with settings given as keyword arguments."""
+    cls = get_solver_class(name)
+    fields = {f.name for f in dataclasses.fields(cls.settings_type)}
+    unknown = sorted(set(settings) - fields)
+    if unknown:
+        raise TypeError(f"{name} settings: unknown field(s) {unknown}; known: {sorted(fields)}")
+    return cls(cls.settings_type(**settings), cache=cache)
+
+
+# ----------------------------------------------------------------------------------------------
+# Cache
+# ----------------------------------------------------------------------------------------------
+class ResultCache:
+    """Content-addressed store of solver results: ``root/ab/<key>.npz``.
+
+    Each entry holds the complex S-matrix and the run information as JSON. Writes go to a
+    temporary file in the same folder and are renamed into place, so a killed process never
+    leaves a half-written entry.
+    """
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    def path(self, key: str) -> Path:
+        """File of the entry ``key``."""
+        return self.root / key[:2] / f"{key}.npz"
+
+    def __contains__(self, key: str) -> bool:
+        return self.path(key).exists()
+
+    def get(self, key: str) -> tuple[np.ndarray, dict] | None:
+        """``(S, info)`` of entry ``key``, or None if absent or unreadable."""
+        p = self.path(key)
+        if not p.exists():
+            return None
+        try:
+            with np.load(p, allow_pickle=False) as data:
+                return data["s"].copy(), json.loads(str(data["info"]))
+        except (OSError, ValueError, KeyError):
+            return None
+
+    def put(self, key: str, s: np.ndarray, info: dict) -> Path:
+        """Store ``(S, info)`` under ``key`` atomically."""
+        p = self.path(key)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=p.parent, suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                np.savez(fh, s=np.asarray(s, complex), info=np.array(json.dumps(info, default=str)))
+            os.replace(tmp, p)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return p
+
+    def keys(self) -> Iterable[str]:
+        """Keys of all stored entries."""
+        return (p.stem for p in self.root.glob("*/*.npz"))

@@ -1,0 +1,385 @@
+"""openEMS (3-D FDTD) model of pixel layouts: the fine model and the final verification.
+
+The model: the substrate over the whole domain with a PEC ground plane below (z = 0), the
+metal cells as zero-thickness PEC sheets at z = h (or, with ``conductor="sheet"``, openEMS's
+conducting-sheet model with the substrate's conductivity and thickness), and two 50-ohm
+microstrip feeds ending in openEMS MSL ports (Liebig, openEMS, www.openems.de; the port and
+boundary set-up of its ``MSL_NotchFilter`` tutorial): PML at both feed ends, Mur absorbing
+boundaries on the sides and the top.
+
+Each port measures voltage and current a few cells before the patch edge, where the feed is
+a plain microstrip; the results are then moved to the patch edges with the propagation
+constant of scikit-rf's microstrip model of the feed (Hammerstad-Jensen with Kirschning-
+Jansen dispersion). openEMS's own ``ref_plane_shift`` is not used: it corrupts phases when
+|S11| is near 1 (ENV.md). Waves are referred to 50 ohm.
+
+Every run happens in its own interpreter and temporary folder (:mod:`._openems_job`): openEMS
+changes the working directory, writes its log to file descriptor 1 and grabs all cores.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from rfdesign.layouts.feeds import microstrip_line
+from rfdesign.layouts.layout import Layout
+from rfdesign.solvers.base import Solver, SolverError, register_solver
+from rfdesign.solvers.mesh import graded_lines
+
+C0_MM_PER_NS = 299.792458
+"""Speed of light in mm/ns (so that c0 / f[GHz] is a wavelength in mm)."""
+
+
+@dataclass(frozen=True)
+class MeshPreset:
+    """Mesh density of one preset.
+
+    Attributes:
+        cells_per_wavelength: Cells per wavelength in the substrate at the top frequency, in
+            the metal region and along the feeds.
+        substrate_cells: Cells across the substrate height.
+        air_cells_per_wavelength: Cells per free-space wavelength far from the metal.
+    """
+
+    cells_per_wavelength: float
+    substrate_cells: int
+    air_cells_per_wavelength: float = 15.0
+
+
+MESH_PRESETS: dict[str, MeshPreset] = {
+    "draft": MeshPreset(cells_per_wavelength=20, substrate_cells=2),
+    "standard": MeshPreset(cells_per_wavelength=40, substrate_cells=3),
+    "fine": MeshPreset(cells_per_wavelength=60, substrate_cells=4),
+}
+"""Presets; docs/solvers.md reports what each is good for (mesh-convergence study)."""
+
+
+@dataclass(frozen=True)
+class OpenEMSSettings:
+    """Settings of an openEMS run (all part of the cache key).
+
+    Attributes:
+        preset: Mesh preset: ``draft``, ``standard`` or ``fine``.
+        threads: openEMS engine threads per run (never 0, which would mean all cores).
+        end_criteria_db: Stop when the field energy has decayed by this much (dB).
+        max_timesteps: Hard cap on time steps; a run that reaches it is flagged truncated.
+        conductor: ``pec`` (zero-thickness perfect conductor) or ``sheet`` (lossy sheet with
+            the substrate's conductivity and metal thickness).
+        excite_both_ports: Run a second excitation from port 2. ``None``: only when the
+            layout is not mirror-symmetric (otherwise S22 = S11 and S12 = S21 by symmetry).
+        feed_length_mm: Length of each simulated feed, from the domain end to the patch.
+        deembed_mm: Distance of the measurement planes from the patch edges.
+        side_margin_mm: Substrate and air beside the patch (y) before the side boundaries.
+        lateral_fine_mm: Width beside the patch (y) still meshed at the fine cell size.
+        air_height_mm: Air above the substrate before the top boundary.
+        side_boundary: Absorbing boundary at the sides and the top: ``MUR`` (first order,
+            cheap) or ``PML_8`` (eight-cell perfectly matched layer).
+        timeout_s: Wall-time limit of one run; the process is killed after it.
+        keep_files: Keep the simulation folder (for debugging); it is deleted otherwise.
+    """
+
+    preset: Literal["draft", "standard", "fine"] = "standard"
+    threads: int = 1
+    end_criteria_db: float = -40.0
+    max_timesteps: int = 300_000
+    conductor: Literal["pec", "sheet"] = "pec"
+    excite_both_ports: bool | None = None
+    feed_length_mm: float = 2.0
+    deembed_mm: float = 0.3
+    side_margin_mm: float = 1.0
+    lateral_fine_mm: float = 0.4
+    air_height_mm: float = 1.5
+    side_boundary: Literal["MUR", "PML_8"] = "MUR"
+    timeout_s: float = 3600.0
+    keep_files: bool = False
+
+    def __post_init__(self) -> None:
+        if self.preset not in MESH_PRESETS:
+            raise ValueError(f"preset: unknown {self.preset!r}; known {sorted(MESH_PRESETS)}")
+        if self.threads < 1:
+            raise ValueError("threads: must be >= 1 (0 would make openEMS take every core)")
+        if self.conductor not in ("pec", "sheet"):
+            raise ValueError(f"conductor: 'pec' or 'sheet', got {self.conductor!r}")
+        if not 0 < self.deembed_mm < self.feed_length_mm / 2:
+            raise ValueError("deembed_mm: must be > 0 and < feed_length_mm / 2")
+
+
+@functools.cache
+def openems_version() -> str:
+    """Version of the installed openEMS: the Debian package version, else the Python metadata."""
+    try:
+        out = subprocess.run(
+            ["dpkg-query", "-W", "-f=${Version}", "python3-openems"],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=10,
+        )
+        if out.returncode == 0 and out.stdout.strip():
+            return out.stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        pass
+    try:
+        from importlib.metadata import version
+
+        return version("openEMS")
+    except Exception:
+        return "unknown"
+
+
+MODEL_VERSION = "1"
+"""Version of this module's model (geometry, ports, de-embedding); part of the cache key."""
+
+
+def build_mesh(
+    layout: Layout, f_max_ghz: float, settings: OpenEMSSettings
+) -> dict[str, np.ndarray]:
+    """Mesh lines (mm) for ``layout`` simulated up to ``f_max_ghz``.
+
+    Lines sit on every column and row edge of the patch, on both feed edges and on the
+    measurement planes; the metal region and the feeds use ``lambda_sub / N`` cells
+    (N from the preset), the substrate height ``substrate_cells`` cells, and the cells grow
+    by at most 1.4 towards the side and top boundaries.
+    """
+    g = layout.grid
+    preset = MESH_PRESETS[settings.preset]
+    sub = g.substrate
+    lam0 = C0_MM_PER_NS / f_max_ghz
+    h_fine = lam0 / np.sqrt(sub.eps_r) / preset.cells_per_wavelength
+    h_air = lam0 / preset.air_cells_per_wavelength
+    w, ht = g.width_mm, g.height_mm
+    y0, y1 = g.feed_span_mm
+    d = settings.deembed_mm
+    L = settings.feed_length_mm
+    x = graded_lines(
+        list(g.x_edges_mm) + [-d, w + d],
+        fine_region=(-L, w + L),
+        bounds=(-L, w + L),
+        h_fine=h_fine,
+        h_coarse=h_fine,
+    )
+    m = settings.side_margin_mm
+    lat = settings.lateral_fine_mm
+    y_lo, y_hi = min(0.0, y0), max(ht, y1)
+    y = graded_lines(
+        list(g.y_edges_mm) + [y0, y1],
+        fine_region=(y_lo - lat, y_hi + lat),
+        bounds=(y_lo - max(m, lat), y_hi + max(m, lat)),
+        h_fine=h_fine,
+        h_coarse=max(h_air, h_fine),
+    )
+    h = sub.height_mm
+    dz = h / preset.substrate_cells
+    z = graded_lines(
+        np.linspace(0, h, preset.substrate_cells + 1),
+        fine_region=(0.0, h),
+        bounds=(0.0, h + settings.air_height_mm),
+        h_fine=dz,
+        h_coarse=max(h_air, dz),
+    )
+    return {"x": x, "y": y, "z": z}
+
+
+def excitation(f_ghz: np.ndarray) -> tuple[float, float]:
+    """Centre and half-width (Hz) of the Gaussian pulse that covers ``f_ghz`` with margin."""
+    lo, hi = float(f_ghz.min()), float(f_ghz.max())
+    f0 = (lo + hi) / 2
+    fc = max(0.75 * (hi - lo), 0.2 * f0)
+    return f0 * 1e9, fc * 1e9
+
+
+_TIMESTEPS = re.compile(r"Time for (\d+) iterations with ([0-9.]+) cells : ([0-9.]+) sec")
+_ENERGY = re.compile(r"Energy: ~\S+ \((-?[0-9.]+)dB\)")
+
+
+def parse_log(text: str) -> dict:
+    """Time steps, cells, engine seconds and final energy decay from an openEMS log."""
+    info: dict = {}
+    if m := _TIMESTEPS.findall(text):
+        steps, cells, secs = m[-1]
+        info.update(timesteps=int(steps), engine_cells=int(float(cells)), engine_s=float(secs))
+    if m := _ENERGY.findall(text):
+        info["final_energy_db"] = float(m[-1])
+    return info
+
+
+@register_solver("openems")
+class OpenEMSSolver(Solver):
+    """3-D FDTD with openEMS: the fine model and final verification (fidelity 'fullwave')."""
+
+    fidelity = "fullwave"
+    settings_type = OpenEMSSettings
+
+    @property
+    def version(self) -> str:
+        """OpenEMS package version and this model's version."""
+        return f"openEMS {openems_version()}; model {MODEL_VERSION}"
+
+    # ----- job construction ----------------------------------------------------------------
+    def job(self, layout: Layout, f_ghz: np.ndarray, excite_port: int, sim_dir: Path) -> dict:
+        """The JSON job for one excitation (see :mod:`rfdesign.solvers._openems_job`)."""
+        s = self.settings
+        g = layout.grid
+        y0, y1 = g.feed_span_mm
+        mesh = build_mesh(layout, float(f_ghz.max()), s)
+        f0, fc = excitation(f_ghz)
+        pml_end = mesh["x"][8] - mesh["x"][0]
+        feed_shift = pml_end + 2 * (mesh["x"][9] - mesh["x"][8])
+        meas_shift = s.feed_length_mm - s.deembed_mm
+        if feed_shift >= meas_shift - 3 * (mesh["x"][9] - mesh["x"][8]):
+            raise SolverError("openems: feed too short for PML, excitation and measurement plane")
+        return {
+            "sim_dir": str(sim_dir),
+            "rects": [list(map(float, r)) for r in layout.metal_rects()],
+            "feed": {
+                "y0": y0,
+                "y1": y1,
+                "x_min": float(mesh["x"][0]),
+                "x_max": float(mesh["x"][-1]),
+                "feed_shift": float(feed_shift),
+                "meas_shift": float(meas_shift),
+            },
+            "patch_width": g.width_mm,
+            "substrate": g.substrate.to_dict(),
+            "conductor": s.conductor,
+            "mesh": {k: v.tolist() for k, v in mesh.items()},
+            "f0": f0,
+            "fc": fc,
+            "f_hz": (f_ghz * 1e9).tolist(),
+            "excite_port": excite_port,
+            "threads": s.threads,
+            "end_criteria": 10 ** (s.end_criteria_db / 10),
+            "max_timesteps": s.max_timesteps,
+            "side_boundary": s.side_boundary,
+        }
+
+    def _run_job(self, job: dict, workdir: Path) -> tuple[dict[str, np.ndarray], dict]:
+        """Run one job in a fresh interpreter; return the port waves and run information."""
+        job_file = workdir / "job.json"
+        job_file.write_text(json.dumps(job))
+        log_file = workdir / "openems.log"
+        env = dict(os.environ)
+        env.update(
+            MPLBACKEND="Agg",
+            OMP_NUM_THREADS=str(self.settings.threads),
+            OPENBLAS_NUM_THREADS="1",
+            MKL_NUM_THREADS="1",
+        )
+        with open(log_file, "wb") as log:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "rfdesign.solvers._openems_job", str(job_file)],
+                cwd=workdir,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=env,
+                start_new_session=True,
+            )
+            try:
+                code = proc.wait(timeout=self.settings.timeout_s)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+                raise SolverError(
+                    f"openems: run exceeded timeout_s={self.settings.timeout_s:g} s",
+                    _tail(log_file),
+                ) from None
+            except BaseException:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+                raise
+        result_file = workdir / "ports.npz"
+        if code != 0 or not result_file.exists():
+            raise SolverError(f"openems: run failed with exit code {code}", _tail(log_file))
+        with np.load(result_file) as data:
+            waves = {k: data[k] for k in data.files}
+        info = parse_log(log_file.read_text(errors="replace"))
+        return waves, info
+
+    # ----- the solve -----------------------------------------------------------------------
+    def _simulate(self, layout: Layout, f_ghz: np.ndarray) -> tuple[np.ndarray, dict]:
+        s = self.settings
+        symmetric = layout.grid.mirror and bool(
+            np.array_equal(layout.mask(), layout.mask()[:, ::-1])
+        )
+        both = s.excite_both_ports if s.excite_both_ports is not None else not symmetric
+        workdir = Path(tempfile.mkdtemp(prefix="rfdesign-openems-"))
+        S = np.zeros((f_ghz.size, 2, 2), complex)
+        runs: list[dict] = []
+        try:
+            for port in (1, 2) if both else (1,):
+                sub = workdir / f"port{port}"
+                sub.mkdir()
+                job = self.job(layout, f_ghz, port, sub / "sim")
+                waves, info = self._run_job(job, sub)
+                inc = waves[f"uf_inc{port}"]
+                other = 2 if port == 1 else 1
+                S[:, port - 1, port - 1] = waves[f"uf_ref{port}"] / inc
+                S[:, other - 1, port - 1] = waves[f"uf_ref{other}"] / inc
+                meas = (float(waves["meas_x1"]), float(waves["meas_x2"]))
+                runs.append(info | {"excite_port": port, "cells": int(waves["n_cells"])})
+        finally:
+            if not s.keep_files:
+                shutil.rmtree(workdir, ignore_errors=True)
+        if not both:
+            S[:, 1, 1] = S[:, 0, 0]
+            S[:, 0, 1] = S[:, 1, 0]
+        d1 = 0.0 - meas[0]
+        d2 = meas[1] - layout.grid.width_mm
+        S = deembed(S, layout, f_ghz, d1, d2)
+        power = np.abs(S[:, 0, 0]) ** 2 + np.abs(S[:, 1, 0]) ** 2
+        timesteps = [r.get("timesteps", 0) for r in runs]
+        info = {
+            "preset": s.preset,
+            "cells": runs[0]["cells"],
+            "timesteps": max(timesteps) if timesteps else None,
+            "runs": runs,
+            "deembed_mm": [d1, d2],
+            "max_power_sum": float(power.max()),
+            "truncated": bool(max(timesteps, default=0) >= s.max_timesteps or power.max() > 1.01),
+            "workdir_kept": str(workdir) if s.keep_files else None,
+        }
+        return S, info
+
+
+def deembed(S: np.ndarray, layout: Layout, f_ghz: np.ndarray, d1: float, d2: float) -> np.ndarray:
+    """Move reference planes ``d1``/``d2`` mm (on the feeds) forward to the patch edges.
+
+    Uses the complex propagation constant of scikit-rf's microstrip model of the feed.
+    """
+    g = layout.grid
+    gamma = microstrip_line(g.substrate, g.feed_width_mm, f_ghz).gamma  # 1/m
+    e1 = np.exp(gamma * d1 * 1e-3)
+    e2 = np.exp(gamma * d2 * 1e-3)
+    out = S.copy()
+    out[:, 0, 0] *= e1 * e1
+    out[:, 1, 1] *= e2 * e2
+    out[:, 1, 0] *= e1 * e2
+    out[:, 0, 1] *= e1 * e2
+    return out
+
+
+def _tail(path: Path, lines: int = 30) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+def settings_with(settings: OpenEMSSettings, **changes) -> OpenEMSSettings:
+    """A copy of ``settings`` with ``changes`` applied."""
+    return dataclasses.replace(settings, **changes)
