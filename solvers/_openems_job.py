@@ -30,10 +30,10 @@ def _patch_numpy_aliases() -> None:
 
     Restore them as the builtins they aliased, before openEMS.ports is used (ENV.md).
     """
-    if not hasattr(np, "float"):
-        float = float  # type: ignore[attr-defined]
-    if not hasattr(np, "int"):
-        int = int  # type: ignore[attr-defined]
+    # setattr, not `np.float = float`: linters "fix" the latter into a plain assignment.
+    for alias, builtin in (("float", float), ("int", int)):
+        if not hasattr(np, alias):
+            setattr(np, alias, builtin)
 
 
 def run(job: dict) -> dict:

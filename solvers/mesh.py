@@ -8,6 +8,7 @@ cell exceeds ``h_fine``; outside it the cells grow geometrically by at most ``ra
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterable
 
@@ -65,7 +66,7 @@ def graded_lines(
     keep = np.concatenate([[True], np.diff(pts) > MERGE_TOL_MM])
     pts = pts[keep]
     fine: list[float] = [float(pts[0])]
-    for p, q in zip(pts[:-1], pts[1:], strict=True):
+    for p, q in itertools.pairwise(pts):
         n = max(1, math.ceil((q - p) / h_fine - 1e-9))
         fine.extend(np.linspace(p, q, n + 1)[1:].tolist())
     first_left = fine[1] - fine[0]

@@ -166,7 +166,7 @@ def build_mesh(
     d = settings.deembed_mm
     L = settings.feed_length_mm
     x = graded_lines(
-        list(g.x_edges_mm) + [-d, w + d],
+        [*g.x_edges_mm, -d, w + d],
         fine_region=(-L, w + L),
         bounds=(-L, w + L),
         h_fine=h_fine,
@@ -176,7 +176,7 @@ def build_mesh(
     lat = settings.lateral_fine_mm
     y_lo, y_hi = min(0.0, y0), max(ht, y1)
     y = graded_lines(
-        list(g.y_edges_mm) + [y0, y1],
+        [*g.y_edges_mm, y0, y1],
         fine_region=(y_lo - lat, y_hi + lat),
         bounds=(y_lo - max(m, lat), y_hi + max(m, lat)),
         h_fine=h_fine,
