@@ -19,8 +19,8 @@ test: setup  ## Run the test suite (slow physics tests included, cluster-sized o
 test-all: setup  ## Also run the opt-in cluster-sized checks
 	$(PY) -m pytest -q -m "cluster or not cluster"
 
-bench: setup  ## Benchmarks; writes tables to benchmarks/results/
-	$(PY) benchmarks/run.py
+bench: setup  ## Benchmarks (all, or BENCH="openems circuit"); tables in benchmarks/results/
+	$(PY) benchmarks/run.py $(BENCH)
 
 lint: setup
 	$(VENV)/bin/ruff check .

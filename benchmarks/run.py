@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 RESULTS = Path(__file__).resolve().parent / "results"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
 def machine() -> str:
@@ -73,7 +74,14 @@ def bench_layouts() -> str:
     return "\n".join(lines)
 
 
-BENCHES = {"layouts": bench_layouts}
+def bench_openems() -> str:
+    """openEMS presets and throughput (benchmarks/bench_openems.py)."""
+    from bench_openems import bench_openems as run
+
+    return run()
+
+
+BENCHES = {"layouts": bench_layouts, "openems": bench_openems}
 
 
 def main(names: list[str]) -> None:

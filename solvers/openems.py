@@ -64,6 +64,7 @@ MESH_PRESETS: dict[str, MeshPreset] = {
     "draft": MeshPreset(cells_per_wavelength=20, substrate_cells=2),
     "standard": MeshPreset(cells_per_wavelength=40, substrate_cells=3),
     "fine": MeshPreset(cells_per_wavelength=60, substrate_cells=4),
+    "reference": MeshPreset(cells_per_wavelength=80, substrate_cells=6),
 }
 """Presets; docs/solvers.md reports what each is good for (mesh-convergence study)."""
 
@@ -73,7 +74,8 @@ class OpenEMSSettings:
     """Settings of an openEMS run (all part of the cache key).
 
     Attributes:
-        preset: Mesh preset: ``draft``, ``standard`` or ``fine``.
+        preset: Mesh preset: ``draft``, ``standard``, ``fine``, or ``reference`` (the
+            convergence studies' yardstick, too slow for datasets).
         threads: openEMS engine threads per run (never 0, which would mean all cores).
         end_criteria_db: Stop when the field energy has decayed by this much (dB).
         max_timesteps: Hard cap on time steps; a run that reaches it is flagged truncated.
@@ -92,7 +94,7 @@ class OpenEMSSettings:
         keep_files: Keep the simulation folder (for debugging); it is deleted otherwise.
     """
 
-    preset: Literal["draft", "standard", "fine"] = "standard"
+    preset: Literal["draft", "standard", "fine", "reference"] = "standard"
     threads: int = 1
     end_criteria_db: float = -40.0
     max_timesteps: int = 300_000

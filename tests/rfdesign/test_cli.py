@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from rfdesign.cli import app
@@ -70,3 +71,40 @@ def test_layout_show_bad_bits_is_a_clear_error(tmp_path):
     result = runner.invoke(app, ["layout", "show", "--bits", "101", "--out", str(tmp_path)])
     assert result.exit_code == 2
     assert "--bits" in result.output and "15 free bits" in result.output
+
+
+@pytest.mark.slow
+def test_simulate_writes_touchstone_and_plots(tmp_path):
+    """A real openEMS run (draft mesh) through the CLI; the .s2p must read back."""
+    import skrf
+
+    pytest.importorskip("openEMS")
+    result = runner.invoke(
+        app,
+        [
+            "simulate",
+            "--bits",
+            "100001111100110",
+            "--solver",
+            "openems",
+            "--preset",
+            "draft",
+            "--spec",
+            str(REPO / "examples" / "ka_bandpass.yaml"),
+            "--out",
+            str(tmp_path),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    net = skrf.Network(str(tmp_path / "design.s2p"))
+    assert net.s.shape == (51, 2, 2) and net.f[0] == 34e9 and net.f[-1] == 46e9
+    for name in ("response.png", "layout.png", "layout.gds", "run.json"):
+        assert (tmp_path / name).stat().st_size > 0
+    assert "K = " in result.output
+
+
+def test_simulate_unknown_solver_is_a_clear_error(tmp_path):
+    result = runner.invoke(
+        app, ["simulate", "--bits", "1" * 15, "--solver", "openem", "--out", str(tmp_path)]
+    )
+    assert result.exit_code == 2 and "did you mean 'openems'" in result.output
