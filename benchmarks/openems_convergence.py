@@ -94,6 +94,31 @@ def main() -> None:
         "| max abs delta S dB |\n|---|---|---|---|---|---|---|---|"
     )
     print("\n" + header + "\n" + "\n".join(rows))
+    plot(LAYOUTS[0], ["draft", "standard", "fine", "reference"])
+
+
+def plot(bits: str, presets: list[str]) -> None:
+    """|S21| and |S11| of one layout for every preset: docs/images/openems_convergence.png."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
+    for p in presets:
+        s, info = run(bits, p)
+        for ax, (i, j) in zip(axes, ((1, 0), (0, 0)), strict=True):
+            ax.plot(F, 20 * np.log10(np.abs(s[:, i, j])), label=f"{p} ({info['cells']:,} cells)")
+    for ax, name in zip(axes, ("|S21|", "|S11|"), strict=True):
+        ax.set_title(f"{name}, ka_pixel_4x5 {bits}", fontsize=9)
+        ax.set_xlabel("frequency (GHz)")
+        ax.grid(alpha=0.3)
+    axes[0].set_ylabel("dB")
+    axes[0].set_ylim(-45, 2)
+    axes[1].legend(fontsize=8)
+    fig.tight_layout()
+    out = Path(__file__).resolve().parents[1] / "docs" / "images" / "openems_convergence.png"
+    fig.savefig(out, dpi=130)
 
 
 if __name__ == "__main__":
