@@ -70,6 +70,10 @@ class Layout:
         object.__setattr__(self, "grid", grid)
         object.__setattr__(self, "_bits", frozen)
 
+    def __reduce__(self):
+        """Pickle as (grid, bit string): layouts travel to worker processes."""
+        return (Layout, (self.grid, self.bit_string))
+
     def __setattr__(self, name: str, value: object) -> None:
         if name in ("grid", "_bits"):
             raise AttributeError("Layout is immutable")

@@ -24,6 +24,15 @@ layout_app = typer.Typer(help="Draw and export pixel layouts.", no_args_is_help=
 app.add_typer(spec_app, name="spec")
 app.add_typer(layout_app, name="layout")
 
+
+def _register_subcommands() -> None:
+    from rfdesign.cli_dataset import dataset_app
+
+    app.add_typer(dataset_app, name="dataset")
+
+
+_register_subcommands()
+
 out = Console()
 err = Console(stderr=True)
 

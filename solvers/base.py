@@ -100,9 +100,19 @@ class Solver(ABC):
     def _simulate(self, layout: Layout, f_ghz: np.ndarray) -> tuple[np.ndarray, dict]:
         """Run the solver: complex S (``F x 2 x 2``) and run information."""
 
-    def settings_dict(self) -> dict[str, Any]:
-        """The settings as a JSON-ready dictionary."""
-        return json.loads(json.dumps(dataclasses.asdict(self.settings), default=str))
+    def settings_dict(self, results_only: bool = True) -> dict[str, Any]:
+        """The settings as a JSON-ready dictionary.
+
+        Args:
+            results_only: Leave out the fields that cannot change a result (thread count,
+                timeout, debugging switches), listed in the settings' ``RUN_ONLY`` class
+                attribute; this form is the one hashed into cache keys and dataset identities.
+        """
+        d = json.loads(json.dumps(dataclasses.asdict(self.settings), default=str))
+        if results_only:
+            for name in getattr(self.settings_type, "RUN_ONLY", ()):
+                d.pop(name, None)
+        return d
 
     def cache_key(self, layout: Layout, f_ghz: np.ndarray) -> str:
         """sha256 of (solver name, version, settings, layout key, frequencies in Hz)."""
@@ -144,7 +154,7 @@ class Solver(ABC):
             **info,
             "solver": self.name,
             "solver_version": self.version,
-            "settings": self.settings_dict(),
+            "settings": self.settings_dict(results_only=False),
             "layout_key": layout.key(),
             "bits": layout.bit_string,
             "grid": layout.grid.name,

@@ -31,7 +31,7 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import ClassVar, Literal
 
 import numpy as np
 
@@ -93,6 +93,8 @@ class OpenEMSSettings:
         timeout_s: Wall-time limit of one run; the process is killed after it.
         keep_files: Keep the simulation folder (for debugging); it is deleted otherwise.
     """
+
+    RUN_ONLY: ClassVar[tuple[str, ...]] = ("threads", "timeout_s", "keep_files")
 
     preset: Literal["draft", "standard", "fine", "reference"] = "standard"
     threads: int = 1

@@ -1,0 +1,175 @@
+"""``rfdesign dataset ...``: generate and inspect datasets (thin layer over the API)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import socket
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+dataset_app = typer.Typer(help="Generate and inspect datasets.", no_args_is_help=True)
+out = Console()
+err = Console(stderr=True)
+
+
+def _fail(message: str, code: int = 2) -> None:
+    err.print(f"[bold red]error[/]: {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+@dataset_app.command("generate")
+def generate_cmd(
+    out_dir: Annotated[Path, typer.Option("--out", help="Dataset folder (created or resumed).")],
+    grid: Annotated[str, typer.Option(help="Grid preset name.")] = "ka_pixel_4x5",
+    solver: Annotated[str, typer.Option(help="Solver: circuit, openems or meep.")] = "circuit",
+    preset: Annotated[str, typer.Option(help="Mesh preset of full-wave solvers.")] = "standard",
+    threads: Annotated[int, typer.Option(min=1, help="Threads per simulation.")] = 1,
+    sampler: Annotated[str, typer.Option(help="all, random or sobol.")] = "random",
+    n: Annotated[int | None, typer.Option("--n", min=1, help="Number of layouts.")] = None,
+    seed: Annotated[int, typer.Option(min=0, help="Seed of the sampler.")] = 0,
+    cluster: Annotated[
+        str, typer.Option(help="none, local, slurm, pbs or a scheduler address.")
+    ] = "local",
+    workers: Annotated[int | None, typer.Option(min=1, help="Workers (or cluster jobs).")] = None,
+    retries: Annotated[int, typer.Option(min=0, help="Extra attempts per failed layout.")] = 1,
+    chunk: Annotated[int | None, typer.Option(min=1, help="Layouts per task.")] = None,
+    f_start: Annotated[float, typer.Option(help="First frequency in GHz.")] = 34.0,
+    f_stop: Annotated[float, typer.Option(help="Last frequency in GHz.")] = 46.0,
+    points: Annotated[int, typer.Option(min=2, help="Frequency points.")] = 51,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the run report as JSON.")] = False,
+) -> None:
+    """Simulate layouts into a dataset; skips stored ones, resumes after any interruption."""
+    import numpy as np
+
+    from rfdesign import __version__
+    from rfdesign.cluster import executor_for
+    from rfdesign.dataset import Dataset, DatasetError
+    from rfdesign.generate import generate, sample_bits
+    from rfdesign.layouts import get_grid
+    from rfdesign.solvers.base import get_solver_class
+
+    try:
+        pixel_grid = get_grid(grid)
+        cls = get_solver_class(solver)
+        bits = sample_bits(pixel_grid, sampler, n, seed)
+    except KeyError as exc:
+        _fail(str(exc.args[0]))
+        return
+    except ValueError as exc:
+        _fail(str(exc))
+        return
+    if not 0 < f_start < f_stop:
+        _fail(f"--f-start/--f-stop: need 0 < f_start < f_stop, got {f_start}, {f_stop}")
+    fields = {fl.name for fl in dataclasses.fields(cls.settings_type)}
+    given = {"preset": preset, "threads": threads}
+    try:
+        settings = cls.settings_type(**{k: v for k, v in given.items() if k in fields})
+    except ValueError as exc:
+        _fail(str(exc))
+        return
+    runner = cls(settings)
+    f = np.linspace(f_start, f_stop, points)
+    try:
+        ds = Dataset.open_or_create(
+            out_dir,
+            pixel_grid,
+            solver,
+            runner.settings_dict(),
+            f,
+            provenance={
+                "rfdesign": __version__,
+                "solver_version": runner.version,
+                "host": socket.gethostname(),
+                "sampler": sampler,
+                "seed": seed,
+            },
+        )
+    except DatasetError as exc:
+        _fail(str(exc))
+        return
+    size = chunk or (512 if hasattr(runner, "simulate_bits") else 1)
+    columns = (
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"),
+        TimeElapsedColumn(),
+        TextColumn("eta"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=err, transient=False) as bar:
+        task = bar.add_task(f"{solver} {grid}", total=None, rate="")
+
+        def progress(done: int, total: int) -> None:
+            elapsed = bar.tasks[0].elapsed or 1e-9
+            bar.update(task, completed=done, total=total, rate=f"{done / elapsed:.2f}/s")
+
+        with executor_for(cluster, workers, threads) as executor:
+            report = generate(
+                ds,
+                runner,
+                pixel_grid,
+                bits,
+                executor=executor,
+                chunk_size=size,
+                retries=retries,
+                progress=progress,
+            )
+    summary = ds.summary()
+    if json_out:
+        print(
+            json.dumps(
+                report.to_dict()
+                | {"dataset": {k: summary[k] for k in ("samples", "unique", "failed")}}
+            )
+        )
+    else:
+        out.print(
+            f"requested {report.requested}, already stored {report.skipped}, computed "
+            f"{report.computed}, failed {report.failed} in {report.wall_s:.1f} s; dataset now "
+            f"{summary['samples']} samples ({summary['failed']} failed) in {out_dir}"
+        )
+
+
+@dataset_app.command("info")
+def info_cmd(
+    path: Annotated[Path, typer.Argument(help="Dataset folder.")],
+    json_out: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """Counts (samples, unique layouts, failed) and provenance of a dataset."""
+    from rfdesign.dataset import Dataset, DatasetError
+
+    try:
+        ds = Dataset.open(path)
+    except DatasetError as exc:
+        _fail(str(exc))
+        return
+    summary = ds.summary()
+    if json_out:
+        print(json.dumps(summary, default=str))
+        return
+    for k in (
+        "samples",
+        "unique",
+        "failed",
+        "grid",
+        "solver",
+        "settings",
+        "frequency_ghz",
+        "provenance",
+    ):
+        out.print(f"{k:>14}: {summary[k]}")
+    for bits, error in ds.failures()[:10]:
+        out.print(f"  failed {bits}: {error.splitlines()[0] if error else ''}")
