@@ -81,7 +81,26 @@ def bench_openems() -> str:
     return run()
 
 
-BENCHES = {"layouts": bench_layouts, "openems": bench_openems}
+def bench_dataset() -> str:
+    """Dataset generation throughput (benchmarks/bench_dataset.py)."""
+    from bench_dataset import bench_dataset as run
+
+    return run()
+
+
+def bench_circuit() -> str:
+    """The circuit model over all 32,768 ka_pixel_4x5 layouts (benchmarks/bench_circuit.py)."""
+    from bench_circuit import bench_circuit as run
+
+    return run()
+
+
+BENCHES = {
+    "layouts": bench_layouts,
+    "circuit": bench_circuit,
+    "dataset": bench_dataset,
+    "openems": bench_openems,
+}
 
 
 def main(names: list[str]) -> None:

@@ -211,9 +211,16 @@ class Dataset:
         a stored failure is replaced by a later success, then the file is deleted. A kill at
         any point leaves the journal file in place, and the next call merges it again.
         """
-        files = sorted(self.journal.glob("*.npz")) if self.journal.exists() else []
-        if not files:
+        if not self.journal.exists() or not any(self.journal.glob("*.npz")):
             return 0
+        import fcntl
+
+        with open(self.path / ".consolidate.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # one consolidating process at a time
+            return self._consolidate_locked()
+
+    def _consolidate_locked(self) -> int:
+        files = sorted(self.journal.glob("*.npz"))
         root = self._root
         existing = self._key_index()
         added = 0
