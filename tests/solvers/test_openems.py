@@ -7,7 +7,7 @@ import os
 
 import numpy as np
 import pytest
-import skrf
+from rf_references.microstrip import notch_ghz, stub_circuit, stub_layout
 
 from rfdesign.layouts import Layout, PixelGrid, Substrate, get_grid, microstrip_width_mm
 from rfdesign.layouts.feeds import microstrip_line
@@ -24,35 +24,6 @@ def through_layout(length_mm: float = 2.1) -> Layout:
     """A 50-ohm strip built from pixels: one row as wide as the feed, all metal."""
     g = PixelGrid((length_mm / 6,) * 3, (W50,), SUB, W50, mirror=True, name="through")
     return Layout(g, "111")
-
-
-def stub_layout(stub_mm: float) -> Layout:
-    """A through line with a 0.12 mm wide open stub of ``stub_mm`` above its centre."""
-    g = PixelGrid((0.9, 0.06), (W50, stub_mm), SUB, W50, mirror=True, name="stub")
-    return Layout(g, "1101")  # row 0: line; row 1: only the centre column (the stub)
-
-
-def open_end_extension_mm(w_mm: float, eps_eff: float, h_mm: float) -> float:
-    """Open-end length extension (Hammerstad and Jensen, IEEE MTT-S Digest 1980, p. 407)."""
-    u = w_mm / h_mm
-    return 0.412 * h_mm * (eps_eff + 0.3) * (u + 0.264) / ((eps_eff - 0.258) * (u + 0.8))
-
-
-def stub_reference(stub_mm: float, f_ghz: np.ndarray) -> skrf.Network:
-    """scikit-rf circuit of the same stub: line - (tee + open stub) - line, 50 ohm ports."""
-    half = 0.96  # mm from each patch edge to the stub centre line
-    feed = microstrip_line(SUB, W50, f_ghz)
-    stub = microstrip_line(SUB, 0.12, f_ghz)
-    eps = float(np.real(stub.ep_reff_f).mean())
-    # Stub length from the main line's centre line, plus the open-end extension.
-    length = stub_mm + W50 / 2 + open_end_extension_mm(0.12, eps, SUB.height_mm)
-    net = (
-        feed.line(half * 1e-3, "m")
-        ** feed.shunt(stub.delay_open(length * 1e-3, "m"))
-        ** feed.line(half * 1e-3, "m")
-    )
-    net.renormalize(50.0)
-    return net
 
 
 @pytest.fixture(scope="module")
@@ -78,14 +49,24 @@ def test_through_line_matches_microstrip_model(solver):
 
 @pytest.mark.slow
 def test_open_stub_notch_matches_scikit_rf_circuit(solver):
+    """A 0.75 mm open stub on the 50-ohm line: openEMS notch vs the scikit-rf circuit
+    (lines, Hammerstad's T-junction reference plane, Kirschning-Jansen-Koster open end)."""
     f = np.linspace(34, 46, 121)
-    net = solver.simulate(stub_layout(0.6), f)
-    ref = stub_reference(0.6, f)
-    f_sim = f[np.argmin(np.abs(net.s[:, 1, 0]))]
-    f_ref = f[np.argmin(np.abs(ref.s[:, 1, 0]))]
+    lay = stub_layout(W50, 0.12, (0.25, 0.25, 0.25))
+    assert lay.grid.port_rows == (0,) and lay.connectivity.connected  # the feeds drive the line
+    net = solver.simulate(lay, f)
+    ref = stub_circuit(W50, 0.12, 0.75, f)
+    f_sim, f_ref = notch_ghz(f, net.s[:, 1, 0]), notch_ghz(f, ref.s[:, 1, 0])
     assert 36 < f_ref < 44  # the reference notch lies inside the band, away from its ends
     assert abs(f_sim / f_ref - 1) < 0.05, (f_sim, f_ref)
-    assert net.s_db[:, 1, 0].min() < -15  # a real notch, not a ripple
+    assert net.s_db[:, 1, 0].min() < -15  # a real notch
+    # Shape: with the notch frequencies aligned, |S21| follows the circuit within 2 dB away
+    # from the null (the standard mesh puts resonances ~3 % low, docs/solvers.md).
+    f_wide = np.linspace(25, 55, 601)
+    ref_db = stub_circuit(W50, 0.12, 0.75, f_wide).s_db[:, 1, 0]
+    aligned = np.interp(f * f_ref / f_sim, f_wide, ref_db)
+    away = np.abs(f - f_sim) > 1.5
+    assert np.abs(net.s_db[away, 1, 0] - aligned[away]).max() < 2.0
 
 
 @pytest.mark.slow

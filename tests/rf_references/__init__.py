@@ -1,0 +1,1 @@
+"""Reference models used by the tests (not part of the package)."""
