@@ -15,7 +15,7 @@ import numpy as np
 from scipy.signal import find_peaks
 
 from rfdesign.dataset import Dataset, load_reference
-from rfdesign.layouts import get_grid
+from rfdesign.layouts import Layout, get_grid
 from rfdesign.solvers.circuit import CircuitSolver
 
 FLOOR = -40.0
@@ -37,8 +37,10 @@ def compare(ds: Dataset) -> tuple[list[str], dict]:
     f = ds.f_ghz
     bits, s_fw = ds.arrays()
     s_c = CircuitSolver().simulate_bits(grid, bits, f)
-    rows, all_err, mae21, mae11 = [], [], [], []
+    rows, all_err, mae21, mae11, corners = [], [], [], [], []
     for i in range(len(bits)):
+        n_corner = len(Layout(grid, bits[i]).connectivity.corner_contacts)
+        corners.append(n_corner)
         errs = []
         for p in ((1, 0), (0, 0)):
             r_fw = resonances(f, s_fw[i, :, p[0], p[1]])
@@ -58,7 +60,7 @@ def compare(ds: Dataset) -> tuple[list[str], dict]:
         mae11.append(d11)
         med = f"{100 * np.median(errs):.1f}" if errs else "-"
         rows.append(
-            f"| {''.join(map(str, bits[i]))} | {len(errs)} | {med} | "
+            f"| {''.join(map(str, bits[i]))} | {n_corner} | {len(errs)} | {med} | "
             f"{(100 * max(errs)) if errs else float('nan'):.1f} | {d21:.1f} | {d11:.1f} |"
         )
     summary = {
@@ -67,6 +69,13 @@ def compare(ds: Dataset) -> tuple[list[str], dict]:
         "median_resonance_error_pct": 100 * float(np.median(all_err)),
         "mean_abs_s21_db": float(np.mean(mae21)),
         "mean_abs_s11_db": float(np.mean(mae11)),
+        "layouts_without_corner_contacts": int(sum(c == 0 for c in corners)),
+        "mean_abs_s21_db_without_corner_contacts": float(
+            np.mean([m for m, c in zip(mae21, corners, strict=True) if c == 0])
+        ),
+        "mean_abs_s21_db_with_corner_contacts": float(
+            np.mean([m for m, c in zip(mae21, corners, strict=True) if c > 0])
+        ),
     }
     return rows, summary
 

@@ -61,7 +61,8 @@ def sample_bits(grid: PixelGrid, sampler: str, n: int | None = None, seed: int =
         engine = qmc.Sobol(d=d, scramble=True, seed=rng)
         out = {}
         while len(out) < n:
-            pts = (engine.random(max(64, 2 * n)) >= 0.5).astype(np.uint8)
+            m = int(np.ceil(np.log2(max(64, 2 * n))))  # powers of two keep Sobol's balance
+            pts = (engine.random_base2(m) >= 0.5).astype(np.uint8)
             for b in pts:
                 out.setdefault(b.tobytes(), b)
                 if len(out) == n:
