@@ -110,3 +110,28 @@ def test_content_hash_ignores_storage_order(ds, tmp_path):
 def test_not_a_dataset(tmp_path):
     with pytest.raises(DatasetError, match="not a dataset"):
         Dataset.open(tmp_path)
+
+
+def test_committed_openems_test_set_loads_and_is_physical():
+    """The reference openEMS data (issue 5): one call loads it; stored results are physical."""
+    from rfdesign.dataset import load_reference
+
+    ds = load_reference("openems_ka_pixel_4x5_standard_test")
+    summary = ds.summary()
+    assert summary["solver"] == "openems" and summary["settings"]["preset"] == "standard"
+    assert summary["grid_key"] == GRID.key() and summary["samples"] >= 30
+    assert summary["failed"] == 0 and summary["unique"] == summary["samples"]
+    bits, s = ds.arrays()
+    assert s.shape == (summary["samples"], 51, 2, 2) and np.isfinite(s).all()
+    power = np.abs(s[:, :, 0, 0]) ** 2 + np.abs(s[:, :, 1, 0]) ** 2
+    assert power.max() <= 1.02  # passive within the FDTD's accuracy
+    np.testing.assert_allclose(s[:, :, 0, 1], s[:, :, 1, 0])  # symmetric layouts: S12 = S21
+    infos = ds.infos()
+    assert all(i["solver_version"].startswith("openEMS") and i["timesteps"] > 0 for i in infos)
+
+
+def test_unknown_reference_dataset_names_the_known_ones():
+    from rfdesign.dataset import load_reference
+
+    with pytest.raises(DatasetError, match="openems_ka_pixel_4x5_standard_test"):
+        load_reference("nope")
