@@ -173,3 +173,22 @@ def info_cmd(
         out.print(f"{k:>14}: {summary[k]}")
     for bits, error in ds.failures()[:10]:
         out.print(f"  failed {bits}: {error.splitlines()[0] if error else ''}")
+
+
+@dataset_app.command("merge")
+def merge_cmd(
+    out_dir: Annotated[Path, typer.Option("--out", help="New dataset folder.")],
+    sources: Annotated[list[Path], typer.Argument(help="Datasets with identical settings.")],
+) -> None:
+    """Merge datasets made with the same grid, solver settings and frequencies."""
+    from rfdesign.dataset import Dataset, DatasetError
+
+    try:
+        merged = Dataset.merge(sources, out_dir)
+    except DatasetError as exc:
+        _fail(str(exc))
+        return
+    s = merged.summary()
+    out.print(
+        f"merged {len(sources)} datasets into {out_dir}: {s['samples']} samples, {s['failed']} failed"
+    )

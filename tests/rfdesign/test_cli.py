@@ -108,3 +108,39 @@ def test_simulate_unknown_solver_is_a_clear_error(tmp_path):
         app, ["simulate", "--bits", "1" * 15, "--solver", "openem", "--out", str(tmp_path)]
     )
     assert result.exit_code == 2 and "did you mean 'openems'" in result.output
+
+
+def test_dataset_generate_info_merge(tmp_path):
+    args = [
+        "dataset",
+        "generate",
+        "--solver",
+        "circuit",
+        "--sampler",
+        "random",
+        "--points",
+        "5",
+        "--cluster",
+        "none",
+    ]
+    a = runner.invoke(app, [*args, "--n", "20", "--seed", "1", "--out", str(tmp_path / "a")])
+    b = runner.invoke(app, [*args, "--n", "10", "--seed", "2", "--out", str(tmp_path / "b")])
+    assert a.exit_code == 0 and b.exit_code == 0, a.output + b.output
+    info = runner.invoke(app, ["dataset", "info", str(tmp_path / "a"), "--json"])
+    summary = json.loads(info.output)
+    assert (summary["samples"], summary["unique"], summary["failed"]) == (20, 20, 0)
+    merged = runner.invoke(
+        app,
+        [
+            "dataset",
+            "merge",
+            "--out",
+            str(tmp_path / "m"),
+            str(tmp_path / "a"),
+            str(tmp_path / "b"),
+        ],
+    )
+    assert merged.exit_code == 0, merged.output
+    assert "samples" in merged.output
+    clash = runner.invoke(app, [*args, "--n", "5", "--points", "7", "--out", str(tmp_path / "a")])
+    assert clash.exit_code == 2 and "different" in clash.output

@@ -121,7 +121,7 @@ def test_committed_openems_test_set_loads_and_is_physical():
     assert summary["solver"] == "openems" and summary["settings"]["preset"] == "standard"
     assert summary["grid_key"] == GRID.key() and summary["samples"] >= 30
     assert summary["failed"] == 0 and summary["unique"] == summary["samples"]
-    bits, s = ds.arrays()
+    _, s = ds.arrays()
     assert s.shape == (summary["samples"], 51, 2, 2) and np.isfinite(s).all()
     power = np.abs(s[:, :, 0, 0]) ** 2 + np.abs(s[:, :, 1, 0]) ** 2
     assert power.max() <= 1.02  # passive within the FDTD's accuracy
