@@ -48,12 +48,9 @@ in a log file, killed with its process group at the timeout.
 from __future__ import annotations
 
 import functools
-import json
 import math
-import os
 import shlex
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -65,6 +62,7 @@ import numpy as np
 
 from rfdesign.layouts.layout import Layout, Rect
 from rfdesign.solvers.base import Solver, SolverError, register_solver
+from rfdesign.solvers.isolated import run_job
 
 C0_MM_PER_NS = 299.792458
 """Speed of light in mm/ns: a Meep frequency (unit length 1 mm) is ``f[GHz] / C0_MM_PER_NS``."""
@@ -365,43 +363,11 @@ class MeepSolver(Solver):
     def _run_job(self, job: dict, workdir: Path) -> dict[str, np.ndarray]:
         """Run one job in a fresh interpreter (or under MPI); return the probe spectra."""
         job_file = workdir / "job.json"
-        job_file.write_text(json.dumps(job))
-        log_file = workdir / "meep.log"
-        env = dict(os.environ)
-        env.update(
-            MPLBACKEND="Agg", OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1"
-        )
         cmd = job_command(self.settings, job_file)
-        with open(log_file, "wb") as log:
-            try:
-                proc = subprocess.Popen(
-                    cmd,
-                    cwd=workdir,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    stdin=subprocess.DEVNULL,
-                    env=env,
-                    start_new_session=True,
-                )
-            except OSError as exc:
-                raise SolverError(f"meep: cannot start {cmd[0]!r}: {exc}") from exc
-            try:
-                code = proc.wait(timeout=self.settings.timeout_s)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
-                raise SolverError(
-                    f"meep: run exceeded timeout_s={self.settings.timeout_s:g} s", _tail(log_file)
-                ) from None
-            except BaseException:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
-                raise
-        result = workdir / "probes.npz"
-        if code != 0 or not result.exists():
-            raise SolverError(f"meep: run failed with exit code {code}", _tail(log_file))
-        with np.load(result) as data:
-            return {k: data[k] for k in data.files}
+        if cmd and cmd[-1] == str(job_file):
+            cmd = cmd[:-1]  # run_job appends the job file itself
+        probes, _ = run_job("meep", cmd, job, workdir, "probes.npz", self.settings.timeout_s)
+        return probes
 
     # ----- the solve -----------------------------------------------------------------------
     def _simulate(self, layout: Layout, f_ghz: np.ndarray) -> tuple[np.ndarray, dict]:
@@ -562,10 +528,3 @@ def renormalize(S: np.ndarray, z_from: np.ndarray, z_to: float) -> np.ndarray:
         r = (z_to - z) / (z_to + z)
         out[k] = (S[k] - r * eye) @ np.linalg.inv(eye - r * S[k])
     return out
-
-
-def _tail(path: Path, lines: int = 30) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log)"

@@ -21,11 +21,8 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import json
-import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -38,6 +35,7 @@ import numpy as np
 from rfdesign.layouts.feeds import microstrip_line
 from rfdesign.layouts.layout import Layout
 from rfdesign.solvers.base import Solver, SolverError, register_solver
+from rfdesign.solvers.isolated import run_job
 from rfdesign.solvers.mesh import graded_lines
 
 C0_MM_PER_NS = 299.792458
@@ -273,46 +271,16 @@ class OpenEMSSolver(Solver):
 
     def _run_job(self, job: dict, workdir: Path) -> tuple[dict[str, np.ndarray], dict]:
         """Run one job in a fresh interpreter; return the port waves and run information."""
-        job_file = workdir / "job.json"
-        job_file.write_text(json.dumps(job))
-        log_file = workdir / "openems.log"
-        env = dict(os.environ)
-        env.update(
-            MPLBACKEND="Agg",
-            OMP_NUM_THREADS=str(self.settings.threads),
-            OPENBLAS_NUM_THREADS="1",
-            MKL_NUM_THREADS="1",
+        waves, log = run_job(
+            "openems",
+            [sys.executable, "-m", "rfdesign.solvers._openems_job"],
+            job,
+            workdir,
+            "ports.npz",
+            self.settings.timeout_s,
+            self.settings.threads,
         )
-        with open(log_file, "wb") as log:
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "rfdesign.solvers._openems_job", str(job_file)],
-                cwd=workdir,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                env=env,
-                start_new_session=True,
-            )
-            try:
-                code = proc.wait(timeout=self.settings.timeout_s)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
-                raise SolverError(
-                    f"openems: run exceeded timeout_s={self.settings.timeout_s:g} s",
-                    _tail(log_file),
-                ) from None
-            except BaseException:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
-                raise
-        result_file = workdir / "ports.npz"
-        if code != 0 or not result_file.exists():
-            raise SolverError(f"openems: run failed with exit code {code}", _tail(log_file))
-        with np.load(result_file) as data:
-            waves = {k: data[k] for k in data.files}
-        info = parse_log(log_file.read_text(errors="replace"))
-        return waves, info
+        return waves, parse_log(log)
 
     # ----- the solve -----------------------------------------------------------------------
     def _simulate(self, layout: Layout, f_ghz: np.ndarray) -> tuple[np.ndarray, dict]:
@@ -375,13 +343,6 @@ def deembed(S: np.ndarray, layout: Layout, f_ghz: np.ndarray, d1: float, d2: flo
     out[:, 1, 0] *= e1 * e2
     out[:, 0, 1] *= e1 * e2
     return out
-
-
-def _tail(path: Path, lines: int = 30) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log)"
 
 
 def settings_with(settings: OpenEMSSettings, **changes) -> OpenEMSSettings:
