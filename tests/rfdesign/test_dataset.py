@@ -135,3 +135,18 @@ def test_unknown_reference_dataset_names_the_known_ones():
 
     with pytest.raises(DatasetError, match="openems_ka_pixel_4x5_standard_test"):
         load_reference("nope")
+
+
+def test_committed_openems_training_set_is_complete_and_disjoint_from_the_test_set():
+    """300 standard-preset training layouts (issue 5), none of them in the test set."""
+    from rfdesign.dataset import load_reference
+
+    train = load_reference("openems_ka_pixel_4x5_standard_train")
+    test = load_reference("openems_ka_pixel_4x5_standard_test")
+    s_train, s_test = train.summary(), test.summary()
+    assert s_train["samples"] >= 300 and s_train["failed"] == 0
+    assert s_train["settings"] == s_test["settings"] and s_train["grid_key"] == s_test["grid_key"]
+    assert not train.keys() & test.keys()
+    _, s = train.arrays()
+    assert np.isfinite(s).all()
+    assert (np.abs(s[:, :, 0, 0]) ** 2 + np.abs(s[:, :, 1, 0]) ** 2).max() <= 1.02
