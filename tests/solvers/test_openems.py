@@ -73,7 +73,10 @@ def test_open_stub_notch_matches_scikit_rf_circuit(solver):
 @pytest.mark.parametrize("seed", [11])
 def test_random_layout_is_passive_and_reciprocal(seed):
     lay = Layout.random(get_grid("ka_pixel_4x5"), seed=seed)
-    net = OpenEMSSolver(OpenEMSSettings(preset="draft", excite_both_ports=True)).simulate(lay, F)
+    # -50 dB end criterion: at the default -40 dB the residual ringing left |S21 - S12| at
+    # 0.021 at 34 GHz in one run (truncation error at the band edge, not non-reciprocity).
+    settings = OpenEMSSettings(preset="draft", excite_both_ports=True, end_criteria_db=-50.0)
+    net = OpenEMSSolver(settings).simulate(lay, F)
     s = net.s
     p1 = np.abs(s[:, 0, 0]) ** 2 + np.abs(s[:, 1, 0]) ** 2
     p2 = np.abs(s[:, 1, 1]) ** 2 + np.abs(s[:, 0, 1]) ** 2
