@@ -174,14 +174,17 @@ def simulate(
     out_dir: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("out"),
 ) -> None:
     """Simulate one layout: writes design.s2p, response.png, layout.png and layout.gds."""
-    import dataclasses
-
     import numpy as np
 
     from rfdesign.layouts import Layout, get_grid
     from rfdesign.layouts.export import write_gds, write_png
     from rfdesign.plots import plot_response
-    from rfdesign.solvers.base import ResultCache, SolverError, get_solver_class
+    from rfdesign.solvers.base import (
+        ResultCache,
+        SolverError,
+        get_solver_class,
+        settings_from_options,
+    )
 
     spec = None
     try:
@@ -208,10 +211,8 @@ def simulate(
     except ValueError as exc:
         _fail([f"--{str(exc).split(':', 1)[0]}: {str(exc).split(':', 1)[-1].strip()}"])
         return
-    fields = {fl.name for fl in dataclasses.fields(cls.settings_type)}
-    given = {"preset": preset, "threads": threads}
     try:
-        settings = cls.settings_type(**{k: v for k, v in given.items() if k in fields})
+        settings = settings_from_options(cls, preset=preset, threads=threads)
     except ValueError as exc:
         _fail([f"--{exc}"])
         return
@@ -225,7 +226,7 @@ def simulate(
     out_dir.mkdir(parents=True, exist_ok=True)
     net.name = "design"
     net.write_touchstone(str(out_dir / "design"))
-    label = f"{solver} {preset}" if "preset" in fields else solver
+    label = f"{solver} {preset}" if hasattr(settings, "preset") else solver
     plot_response(
         {label: net},
         out_dir / "response.png",

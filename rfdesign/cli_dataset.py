@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import socket
 from pathlib import Path
@@ -58,7 +57,7 @@ def generate_cmd(
     from rfdesign.dataset import Dataset, DatasetError
     from rfdesign.generate import generate, sample_bits
     from rfdesign.layouts import get_grid
-    from rfdesign.solvers.base import get_solver_class
+    from rfdesign.solvers.base import get_solver_class, settings_from_options
 
     try:
         pixel_grid = get_grid(grid)
@@ -72,10 +71,8 @@ def generate_cmd(
         return
     if not 0 < f_start < f_stop:
         _fail(f"--f-start/--f-stop: need 0 < f_start < f_stop, got {f_start}, {f_stop}")
-    fields = {fl.name for fl in dataclasses.fields(cls.settings_type)}
-    given = {"preset": preset, "threads": threads}
     try:
-        settings = cls.settings_type(**{k: v for k, v in given.items() if k in fields})
+        settings = settings_from_options(cls, preset=preset, threads=threads)
     except ValueError as exc:
         _fail(str(exc))
         return

@@ -31,7 +31,7 @@ from pydantic import (
     model_validator,
 )
 
-from rfdesign.layouts.presets import grid_names
+from rfdesign.layouts.presets import grid_names, unknown_name_message
 
 SOLVER_NAMES = ("circuit", "openems", "meep")
 """Solvers a spec may name (the registry of :mod:`rfdesign.solvers` holds their factories)."""
@@ -219,9 +219,7 @@ def _grid_tag(value: Any) -> str:
 def _check_preset(name: str) -> str:
     known = grid_names()
     if name not in known:
-        close = difflib.get_close_matches(name, known, n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        raise ValueError(f"unknown grid preset {name!r} (known: {', '.join(known)}){hint}")
+        raise ValueError(unknown_name_message("grid preset", name, known))
     return name
 
 
@@ -250,9 +248,7 @@ class SolverSettings(SpecModel):
     @classmethod
     def _known_solver(cls, v: str) -> str:
         if v not in SOLVER_NAMES:
-            close = difflib.get_close_matches(v, SOLVER_NAMES, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise ValueError(f"unknown solver {v!r} (known: {', '.join(SOLVER_NAMES)}){hint}")
+            raise ValueError(unknown_name_message("solver", v, list(SOLVER_NAMES)))
         return v
 
 

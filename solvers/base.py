@@ -13,7 +13,6 @@ executor (a local process pool, a Dask client, ...) and never imports a cluster 
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import hashlib
 import json
 import os
@@ -29,6 +28,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from rfdesign.layouts.layout import Layout
+from rfdesign.layouts.presets import unknown_name_message
 
 Z0_REFERENCE_OHM = 50.0
 """Reference impedance of every solver's S-parameters."""
@@ -244,10 +244,18 @@ def get_solver_class(name: str) -> type[Solver]:
 
         importlib.import_module(_LAZY[name])
     if name not in _SOLVERS:
-        close = difflib.get_close_matches(name, solver_names(), n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        raise KeyError(f"unknown solver {name!r} (known: {', '.join(solver_names())}){hint}")
+        raise KeyError(unknown_name_message("solver", name, solver_names()))
     return _SOLVERS[name]
+
+
+def settings_from_options(cls: type[Solver], **options: Any) -> Any:
+    """Settings of solver class ``cls`` from generic options such as ``preset``, ``threads``.
+
+    Options the solver's settings do not have are ignored (the CLI passes the same flags to
+    every solver).
+    """
+    fields = {f.name for f in dataclasses.fields(cls.settings_type)}
+    return cls.settings_type(**{k: v for k, v in options.items() if k in fields})
 
 
 def get_solver(name: str, cache: ResultCache | None = None, **settings: Any) -> Solver:

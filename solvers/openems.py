@@ -19,7 +19,6 @@ changes the working directory, writes its log to file descriptor 1 and grabs all
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import re
 import shutil
@@ -343,8 +342,3 @@ def deembed(S: np.ndarray, layout: Layout, f_ghz: np.ndarray, d1: float, d2: flo
     out[:, 1, 0] *= e1 * e2
     out[:, 0, 1] *= e1 * e2
     return out
-
-
-def settings_with(settings: OpenEMSSettings, **changes) -> OpenEMSSettings:
-    """A copy of ``settings`` with ``changes`` applied."""
-    return dataclasses.replace(settings, **changes)
