@@ -229,6 +229,21 @@ class PixelGrid:
             "substrate": self.substrate.to_dict(),
         }
 
+    @classmethod
+    def from_dict(cls, d: Mapping) -> PixelGrid:
+        """Inverse of :meth:`to_dict` (datasets and checkpoints store grids this way)."""
+        return cls(
+            column_widths_mm=tuple(d["column_widths_mm"]),
+            row_heights_mm=tuple(d["row_heights_mm"]),
+            substrate=Substrate(**d["substrate"]),
+            feed_width_mm=float(d["feed_width_mm"]),
+            feed_length_mm=float(d["feed_length_mm"]),
+            mirror=bool(d["mirror"]),
+            fixed={(int(r), int(c)): bool(m) for r, c, m in d["fixed"]},
+            feed_y_mm=None if d.get("feed_y_mm") is None else float(d["feed_y_mm"]),
+            name=str(d.get("name", "custom")),
+        )
+
     def key(self) -> str:
         """Stable content hash (sha256 hex) of the geometry; the name does not count."""
         d = self.to_dict()

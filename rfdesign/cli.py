@@ -27,8 +27,10 @@ app.add_typer(layout_app, name="layout")
 
 def _register_subcommands() -> None:
     from rfdesign.cli_dataset import dataset_app
+    from rfdesign.cli_train import register as register_train
 
     app.add_typer(dataset_app, name="dataset")
+    register_train(app)
 
 
 _register_subcommands()

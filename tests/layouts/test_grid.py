@@ -66,3 +66,15 @@ def test_8x8_preset_is_beyond_exhaustive_reach():
     g = get_grid("ka_pixel_8x8")
     assert g.n_bits > 40
     assert all(g.fixed[(r, 0)] for r in g.port_rows)
+
+
+def test_grid_dict_round_trip_keeps_the_key():
+    from rfdesign.layouts import get_grid
+    from rfdesign.layouts.grid import PixelGrid
+
+    for name in ("ka_pixel_4x5", "ka_pixel_8x8"):
+        g = get_grid(name)
+        back = PixelGrid.from_dict(g.to_dict())
+        assert back.key() == g.key()
+        assert back.name == g.name
+        assert back.fixed == g.fixed

@@ -1,0 +1,159 @@
+"""Checkpoints: weights as safetensors plus a YAML sidecar, checked on load.
+
+A checkpoint folder holds ``weights.safetensors`` (named float tensors, no pickle, so loading
+runs no code) and ``model.yaml``: the model kind and version, its configuration, input and
+output normalisation, the grid and frequencies it was trained for, the training data's
+content hash, metrics, and the package version. The sidecar also stores the sha256 of the
+weights file, so a truncated or edited file is caught before it gives wrong answers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+FORMAT_VERSION = 1
+"""Layout of the checkpoint folder itself."""
+
+WEIGHTS = "weights.safetensors"
+SIDECAR = "model.yaml"
+
+
+class CheckpointError(ValueError):
+    """A checkpoint cannot be used: missing, corrupted, or made for something else."""
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _atomic_write_text(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    with os.fdopen(fd, "w") as fh:
+        fh.write(text)
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, path)
+
+
+def save_checkpoint(directory: str | Path, tensors: dict[str, np.ndarray], sidecar: dict) -> Path:
+    """Write ``tensors`` and ``sidecar`` into ``directory`` (created; files replaced atomically).
+
+    Args:
+        directory: Target folder.
+        tensors: Name -> array (float or int). Stored with safetensors.
+        sidecar: JSON-like metadata; must hold ``kind`` and ``model_version``.
+
+    Returns:
+        The folder.
+    """
+    from safetensors.numpy import save_file
+
+    from rfdesign import __version__
+
+    for key in ("kind", "model_version"):
+        if key not in sidecar:
+            raise ValueError(f"sidecar: missing {key!r}")
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    tmp = directory / f".{WEIGHTS}.tmp"
+    save_file({k: np.ascontiguousarray(v) for k, v in tensors.items()}, str(tmp))
+    os.replace(tmp, directory / WEIGHTS)
+    meta = {
+        "format_version": FORMAT_VERSION,
+        "package_version": __version__,
+        **sidecar,
+        "weights_sha256": _sha256(directory / WEIGHTS),
+    }
+    _atomic_write_text(directory / SIDECAR, yaml.safe_dump(_plain(meta), sort_keys=False))
+    return directory
+
+
+def _plain(obj: Any) -> Any:
+    """numpy scalars and arrays -> Python types, so the YAML stays readable and safe."""
+    if isinstance(obj, dict):
+        return {str(k): _plain(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_plain(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return _plain(obj.tolist())
+    if isinstance(obj, np.generic):
+        return obj.item()
+    return obj
+
+
+def read_sidecar(directory: str | Path) -> dict:
+    """The sidecar of a checkpoint folder, with its format version checked."""
+    path = Path(directory) / SIDECAR
+    if not path.exists():
+        raise CheckpointError(f"{directory}: not a checkpoint (no {SIDECAR})")
+    try:
+        meta = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        raise CheckpointError(f"{path}: unreadable YAML ({exc})") from exc
+    if not isinstance(meta, dict):
+        raise CheckpointError(f"{path}: expected a mapping")
+    fv = meta.get("format_version")
+    if fv != FORMAT_VERSION:
+        raise CheckpointError(
+            f"{path}: format_version {fv!r} is not supported (this rfdesign reads "
+            f"{FORMAT_VERSION}); retrain the model or use the rfdesign version that made it "
+            f"({meta.get('package_version', 'unknown')})"
+        )
+    return meta
+
+
+def load_checkpoint(
+    directory: str | Path, kind: str, model_version: int
+) -> tuple[dict[str, np.ndarray], dict]:
+    """Read and check a checkpoint.
+
+    Args:
+        directory: Checkpoint folder.
+        kind: Expected model kind (``"cnn"``, ``"gp"``, ...).
+        model_version: Expected architecture version of that kind.
+
+    Returns:
+        ``(tensors, sidecar)``.
+
+    Raises:
+        CheckpointError: Missing files, wrong kind or version, or weights whose hash differs
+            from the sidecar's (corrupted or replaced).
+    """
+    from safetensors import SafetensorError
+    from safetensors.numpy import load_file
+
+    directory = Path(directory)
+    meta = read_sidecar(directory)
+    side = directory / SIDECAR
+    if meta.get("kind") != kind:
+        raise CheckpointError(f"{side}: kind is {meta.get('kind')!r}, expected {kind!r}")
+    if meta.get("model_version") != model_version:
+        raise CheckpointError(
+            f"{side}: model_version {meta.get('model_version')!r} of the {kind} model does not "
+            f"match this rfdesign's {model_version} (made by rfdesign "
+            f"{meta.get('package_version', 'unknown')}); retrain the model"
+        )
+    weights = directory / WEIGHTS
+    if not weights.exists():
+        raise CheckpointError(f"{directory}: weights file {WEIGHTS} is missing")
+    digest = _sha256(weights)
+    if digest != meta.get("weights_sha256"):
+        raise CheckpointError(
+            f"{weights}: corrupted or replaced (sha256 {digest[:12]}... differs from the "
+            f"sidecar's {str(meta.get('weights_sha256'))[:12]}...)"
+        )
+    try:
+        tensors = load_file(str(weights))
+    except (SafetensorError, OSError, ValueError) as exc:
+        raise CheckpointError(f"{weights}: unreadable safetensors file ({exc})") from exc
+    return tensors, meta
