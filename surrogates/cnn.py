@@ -106,7 +106,7 @@ def canonical_flip(masks: np.ndarray) -> np.ndarray:
     differ = a != b
     first = differ.argmax(axis=1)
     rows = np.arange(len(m))
-    use_flip = differ[rows, first] & b[rows, first] & ~a[rows, first]
+    use_flip = differ[rows, first] & a[rows, first] & ~b[rows, first]
     return np.where(use_flip[:, None, None], f, m)
 
 
