@@ -95,11 +95,27 @@ def bench_circuit() -> str:
     return run()
 
 
+def bench_gp() -> str:
+    """GP surrogate vs scikit-learn on sized ka_pixel_4x5 designs (benchmarks/bench_gp.py)."""
+    from bench_gp import run
+
+    return run(RESULTS)
+
+
+def bench_surrogates() -> str:
+    """CNN learning curves vs openEMS and inference speed (benchmarks/bench_surrogates.py)."""
+    from bench_surrogates import run
+
+    return run(RESULTS)
+
+
 BENCHES = {
     "layouts": bench_layouts,
     "circuit": bench_circuit,
     "dataset": bench_dataset,
     "openems": bench_openems,
+    "gp": bench_gp,
+    "surrogates": bench_surrogates,
 }
 
 

@@ -47,16 +47,21 @@ def train_cmd(
     tune: Annotated[int, typer.Option(min=0, help="Optuna trials before the final fit.")] = 0,
     folds: Annotated[int, typer.Option(min=2, help="Cross-validation folds per trial.")] = 3,
     max_epochs: Annotated[int | None, typer.Option(min=1, help="Cap on training epochs.")] = None,
+    batch_size: Annotated[int, typer.Option(min=1, help="Layouts per training step.")] = 32,
     cluster: Annotated[
         str, typer.Option(help="none, local, slurm, pbs or a scheduler address.")
     ] = "none",
     workers: Annotated[int | None, typer.Option(min=1, help="Workers (or cluster jobs).")] = None,
+    test_dataset: Annotated[
+        Path | None, typer.Option(help="Independent test dataset, metrics stored in the model.")
+    ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Train a surrogate on a dataset: seeded split, early stopping, held-out metrics."""
     from rfdesign.cluster import executor_for
     from rfdesign.dataset import DatasetError
     from rfdesign.surrogates.checkpoint import CheckpointError
+    from rfdesign.surrogates.training import TrainConfig
     from rfdesign.training import MODEL_KINDS, train_surrogate
 
     if model not in MODEL_KINDS:
@@ -95,6 +100,8 @@ def train_cmd(
                 tune_trials=tune,
                 folds=folds,
                 max_epochs=max_epochs,
+                train_config=TrainConfig(batch_size=batch_size),
+                test_dataset=test_dataset,
                 progress=progress,
             )
     except (DatasetError, CheckpointError, ValueError, KeyError) as exc:
@@ -106,6 +113,8 @@ def train_cmd(
         out.print(
             _metrics_table(f"held-out {report['n_holdout']} layouts", report["metrics_holdout"])
         )
+    if report["metrics_test"]:
+        out.print(_metrics_table(f"test set {test_dataset}", report["metrics_test"]))
     out.print(
         f"trained {model} on {report['n_train']} layouts in {report['wall_s']:.1f} s -> {out_dir}"
     )

@@ -20,6 +20,7 @@ import numpy as np
 from rfdesign.dataset import Dataset
 from rfdesign.layouts.grid import PixelGrid
 from rfdesign.surrogates.metrics import FLOOR_DB, response_metrics, s_db
+from rfdesign.surrogates.training import TrainConfig
 
 MODEL_KINDS = ("cnn", "gp")
 
@@ -75,6 +76,8 @@ def train_surrogate(
     folds: int = 3,
     max_epochs: int | None = None,
     threads: int = 1,
+    train_config: TrainConfig | None = None,
+    test_dataset: str | Path | Dataset | None = None,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> dict:
     """Train a surrogate on a dataset folder and save it as a checkpoint.
@@ -94,6 +97,9 @@ def train_surrogate(
         folds: Cross-validation folds per tuning trial.
         max_epochs: Override the training epochs (short runs in tests).
         threads: torch threads per training task.
+        train_config: Optimiser settings (default: :class:`TrainConfig` with ``threads``).
+        test_dataset: An independent dataset (same grid and frequencies) whose metrics are
+            reported and stored in the checkpoint as ``metrics_test``.
         progress: Called as (stage, done, total).
 
     Returns:
@@ -101,7 +107,6 @@ def train_surrogate(
         parts, split sizes, configuration, tuning trials, wall time.
     """
     from rfdesign.surrogates.cnn import CNNConfig
-    from rfdesign.surrogates.training import TrainConfig
 
     t0 = time.perf_counter()
     if model not in MODEL_KINDS:
@@ -134,7 +139,8 @@ def train_surrogate(
         sur.fit(bits[train_idx].astype(float), gp_targets(s[train_idx]))
         say("fit", 1, 1)
     else:
-        config, train = CNNConfig(), TrainConfig(threads=threads)
+        config = CNNConfig()
+        train = train_config or TrainConfig(threads=threads)
         if max_epochs is not None:
             train = replace(train, max_epochs=max_epochs, patience=min(train.patience, max_epochs))
         init = None
@@ -185,14 +191,36 @@ def train_surrogate(
         if len(test_idx)
         else None
     )
+    report["metrics_test"] = None
+    if test_dataset is not None:
+        tds = test_dataset if isinstance(test_dataset, Dataset) else Dataset.open(test_dataset)
+        _check_same_space(tds, grid, ds.f_ghz)
+        tb, ts = tds.arrays()
+        report["metrics_test"] = response_metrics(predict_response(sur, tb), ts) | {
+            "dataset": str(tds.path),
+            "dataset_hash": tds.content_hash(),
+        }
     report["wall_s"] = time.perf_counter() - t0
     out = Path(out)
+    metrics = {"holdout": report["metrics_holdout"], "test": report["metrics_test"]}
     if model == "gp":
         sur.save(out)
     else:
-        sur.save(out, metrics=report["metrics_holdout"] or {})
+        sur.save(out, metrics=metrics)
     (out / "training.json").write_text(json.dumps(report, indent=2, default=float))
     return report
+
+
+def _check_same_space(ds: Dataset, grid: PixelGrid, f_ghz: np.ndarray) -> None:
+    other = dataset_grid(ds)
+    if other.key() != grid.key():
+        raise ValueError(f"dataset: {ds.path} uses grid {other.name!r}, expected {grid.name!r}")
+    f = ds.f_ghz
+    if len(f) != len(f_ghz) or not np.allclose(f, f_ghz):
+        raise ValueError(
+            f"dataset: {ds.path} frequencies ({len(f)} points, {f[0]}-{f[-1]} GHz) differ from "
+            f"the model's ({len(f_ghz)} points, {f_ghz[0]}-{f_ghz[-1]} GHz)"
+        )
 
 
 def evaluate_checkpoint(model_dir: str | Path, dataset: str | Path | Dataset) -> dict:
@@ -204,20 +232,9 @@ def evaluate_checkpoint(model_dir: str | Path, dataset: str | Path | Dataset) ->
     from rfdesign.surrogates.base import load_surrogate
 
     ds = dataset if isinstance(dataset, Dataset) else Dataset.open(dataset)
-    grid = dataset_grid(ds)
     sur = load_surrogate(model_dir)
-    own_grid = getattr(sur, "grid", None)
-    if own_grid is not None and own_grid.key() != grid.key():
-        raise ValueError(
-            f"dataset: {ds.path} uses grid {grid.name!r}, the model was trained for "
-            f"{own_grid.name!r}"
-        )
-    f = getattr(sur, "f_ghz", None)
-    if f is not None and (len(f) != len(ds.f_ghz) or not np.allclose(f, ds.f_ghz)):
-        raise ValueError(
-            f"dataset: frequencies ({len(ds.f_ghz)} points, {ds.f_ghz[0]}-{ds.f_ghz[-1]} GHz) "
-            f"differ from the model's ({len(f)} points, {f[0]}-{f[-1]} GHz)"
-        )
+    if getattr(sur, "grid", None) is not None:
+        _check_same_space(ds, sur.grid, sur.f_ghz)
     bits, s = ds.arrays()
     metrics = response_metrics(predict_response(sur, bits), s)
     metrics["dataset"] = str(ds.path)

@@ -101,3 +101,16 @@ def test_bad_arguments_fail_cleanly(dataset, tmp_path):
     assert res.exit_code == 2 and "--model" in res.output
     res = runner.invoke(app, ["evaluate", "--model", str(tmp_path), "--dataset", str(dataset)])
     assert res.exit_code == 2 and "not a checkpoint" in res.output
+
+
+def test_gp_on_pixel_bits_trains_and_evaluates(dataset, tmp_path):
+    model = tmp_path / "gp"
+    res = runner.invoke(
+        app, ["train", "--dataset", str(dataset), "--out", str(model), "--model", "gp", "--json"]
+    )
+    assert res.exit_code == 0, res.output
+    report = json.loads(res.stdout)
+    assert report["model"] == "gp" and report["metrics_holdout"]["n"] == 16
+    res = runner.invoke(app, ["evaluate", "--model", str(model), "--dataset", str(dataset), "--json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["n"] == 80
