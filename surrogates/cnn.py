@@ -59,7 +59,7 @@ class CNNConfig:
 
     channels: tuple[int, ...] = (16, 32)
     hidden: int = 128
-    dropout: float = 0.1
+    dropout: float = 0.25
     flip_invariant: bool = True
 
     def to_dict(self) -> dict:

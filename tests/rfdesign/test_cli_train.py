@@ -111,6 +111,8 @@ def test_gp_on_pixel_bits_trains_and_evaluates(dataset, tmp_path):
     assert res.exit_code == 0, res.output
     report = json.loads(res.stdout)
     assert report["model"] == "gp" and report["metrics_holdout"]["n"] == 16
-    res = runner.invoke(app, ["evaluate", "--model", str(model), "--dataset", str(dataset), "--json"])
+    res = runner.invoke(
+        app, ["evaluate", "--model", str(model), "--dataset", str(dataset), "--json"]
+    )
     assert res.exit_code == 0, res.output
     assert json.loads(res.stdout)["n"] == 80
