@@ -67,6 +67,7 @@ def save_checkpoint(directory: str | Path, tensors: dict[str, np.ndarray], sidec
     directory.mkdir(parents=True, exist_ok=True)
     tmp = directory / f".{WEIGHTS}.tmp"
     save_file({k: np.ascontiguousarray(v) for k, v in tensors.items()}, str(tmp))
+    os.chmod(tmp, 0o644)
     os.replace(tmp, directory / WEIGHTS)
     meta = {
         "format_version": FORMAT_VERSION,

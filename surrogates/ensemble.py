@@ -85,6 +85,7 @@ class CNNSurrogate:
         self.seed = seed
         self.states: list[dict[str, np.ndarray]] = []
         self.record: dict = {}
+        self.metrics: dict = {}
         self._models: list | None = None
 
     # ----- fitting -------------------------------------------------------------------------
@@ -169,10 +170,7 @@ class CNNSurrogate:
             self._models = build_stacked(self.config, self.states, self.f_ghz.size)
         return self._models
 
-    def _member_outputs(self, bits: np.ndarray | None, masks: np.ndarray | None, batch_size: int):
-        """Per-member log power ``M x N x F x 3`` and complex S ``M x N x F x 2``."""
-        import torch
-
+    def _encode(self, bits: np.ndarray | None, masks: np.ndarray | None) -> np.ndarray:
         if (bits is None) == (masks is None):
             raise ValueError("give exactly one of bits or masks")
         if masks is None:
@@ -180,58 +178,78 @@ class CNNSurrogate:
             if bits.ndim == 1:
                 bits = bits[None]
             masks = self.grid.masks(bits)
-        x = encode_masks(self.grid, masks, self.config.flip_invariant)
+        return encode_masks(self.grid, masks, self.config.flip_invariant)
+
+    def _ensemble_stats(
+        self, x: np.ndarray, batch_size: int, with_std: bool
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """Mean |S| in dB, mean phase (rad) and optional dB spread, each ``N x F x 2``.
+
+        The statistics are reduced over members inside torch, batch by batch, so memory
+        stays ``O(batch)`` and no per-member arrays reach numpy.
+        """
+        import torch
+
         forward = self._stacked()
-        n, m = len(x), len(self.states)
-        log_p = np.empty((m, n, self.f_ghz.size, 3), np.float32)
-        s = np.empty((m, n, self.f_ghz.size, 2), np.complex64)
+        n, nf = len(x), self.f_ghz.size
+        mean_db = np.empty((n, nf, 2), np.float32)
+        phase = np.empty((n, nf, 2), np.float32)
+        std_db = np.empty((n, nf, 2), np.float32) if with_std else None
         with torch.inference_mode():
             for start in range(0, n, batch_size):
-                xb = torch.as_tensor(x[start : start + batch_size])
-                lp, sb = raw_to_response(forward(xb))
-                log_p[:, start : start + len(xb)] = lp.numpy()
-                s[:, start : start + len(xb)] = sb.numpy()
-        return log_p, s
+                stop = min(start + batch_size, n)
+                log_p, s = raw_to_response(forward(torch.as_tensor(x[start:stop])))
+                db = DB_PER_NEPER_POWER * log_p[..., :2]  # M x n x F x 2
+                mean_db[start:stop] = db.mean(0).numpy()
+                phase[start:stop] = torch.angle(s.mean(0)).numpy()
+                if with_std:
+                    std_db[start:stop] = db.clamp_min(FLOOR_DB).std(0, unbiased=False).numpy()
+        return mean_db, phase, std_db
 
     def predict(
         self,
         bits: np.ndarray | None = None,
         *,
         masks: np.ndarray | None = None,
-        batch_size: int = 4096,
+        batch_size: int = 2048,
     ) -> np.ndarray:
-        """Ensemble-mean S-parameters, ``N x F x 2 x 2`` complex (S22 = S11, S12 = S21)."""
-        return self.predict_with_uncertainty(bits, masks=masks, batch_size=batch_size)[0]
+        """Ensemble-mean S-parameters, ``N x F x 2 x 2`` complex (S22 = S11, S12 = S21).
+
+        The mean magnitude is the geometric mean over members (the mean in dB), the phase
+        that of the members' mean phasor; the result stays passive.
+        """
+        mean_db, phase, _ = self._ensemble_stats(self._encode(bits, masks), batch_size, False)
+        return full_s(10 ** (mean_db / 20.0) * np.exp(1j * phase))
 
     def predict_with_uncertainty(
         self,
         bits: np.ndarray | None = None,
         *,
         masks: np.ndarray | None = None,
-        batch_size: int = 4096,
+        batch_size: int = 2048,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Ensemble mean and spread.
-
-        The mean magnitude is the geometric mean over members (the mean in dB), the phase
-        that of the members' mean phasor; the result stays passive.
+        """Ensemble mean (as :meth:`predict`) and spread.
 
         Returns:
             ``(s, std_db)``: S ``N x F x 2 x 2`` complex, and the standard deviation across
             members of |S11| and |S21| in dB (floored at -40 dB), ``N x F x 2``
             (zero for a single member).
         """
-        log_p, s = self._member_outputs(bits, masks, batch_size)
-        db = DB_PER_NEPER_POWER * log_p[..., :2].astype(float)  # M x N x F x 2
-        mean_db = db.mean(axis=0)
-        phase = np.angle(s.astype(complex).mean(axis=0))
-        s_mean = 10 ** (mean_db / 20) * np.exp(1j * phase)
-        std_db = np.maximum(db, FLOOR_DB).std(axis=0)
-        return full_s(s_mean), std_db
+        mean_db, phase, std = self._ensemble_stats(self._encode(bits, masks), batch_size, True)
+        return full_s(10 ** (mean_db / 20.0) * np.exp(1j * phase)), std.astype(float)
 
-    def predict_db(self, bits: np.ndarray, batch_size: int = 4096) -> np.ndarray:
-        """Ensemble-mean |S11| and |S21| in dB, ``N x F x 2`` (not floored)."""
-        log_p, _ = self._member_outputs(bits, None, batch_size)
-        return (DB_PER_NEPER_POWER * log_p[..., :2].astype(float)).mean(axis=0)
+    def predict_db(
+        self,
+        bits: np.ndarray | None = None,
+        *,
+        masks: np.ndarray | None = None,
+        batch_size: int = 2048,
+    ) -> np.ndarray:
+        """Ensemble-mean |S11| and |S21| in dB, ``N x F x 2`` float32 (not floored).
+
+        The cheapest call: what a search on |S| masks needs.
+        """
+        return self._ensemble_stats(self._encode(bits, masks), batch_size, False)[0]
 
     # ----- persistence ---------------------------------------------------------------------
     def save(self, directory: str | Path, metrics: dict | None = None) -> Path:
