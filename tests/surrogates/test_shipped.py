@@ -35,7 +35,7 @@ def test_shipped_model_reproduces_its_recorded_test_metrics(shipped):
         assert m[key] == pytest.approx(recorded[key], rel=1e-4), key
     # Against the stored full-wave reference: far better than the best constant guess
     # (the training set's mean response), which scores 11.6 / 4.6 dB here.
-    train_bits, train_s = load_reference("openems_ka_pixel_4x5_standard_train").arrays()
+    _, train_s = load_reference("openems_ka_pixel_4x5_standard_train").arrays()
     base = response_metrics(np.broadcast_to(train_s.mean(0), s.shape), s)
     assert m["mae_s21_db"] < 0.7 * base["mae_s21_db"]
     assert m["mae_s11_db"] < 0.8 * base["mae_s11_db"]
