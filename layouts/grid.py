@@ -250,3 +250,27 @@ class PixelGrid:
         d.pop("name")
         blob = json.dumps(d, sort_keys=True, separators=(",", ":"), default=float)
         return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def corner_contact_counts(masks: np.ndarray) -> np.ndarray:
+    """Number of corner-only contacts in each full mask (vectorised).
+
+    Two metal cells touch only at a corner when they are diagonal neighbours and both cells
+    of the other diagonal of their 2 x 2 block are empty. Whether such a contact conducts
+    depends on the mesh and on the etching, so the search forbids it by default (the same
+    rule as :attr:`rfdesign.layouts.layout.Connectivity.corner_contacts`).
+
+    Args:
+        masks: ``N x R x C`` (bool or 0/1).
+
+    Returns:
+        int array ``N``.
+    """
+    m = np.asarray(masks).astype(bool)
+    if m.ndim != 3:
+        raise ValueError(f"masks: expected N x R x C, got shape {m.shape}")
+    a, b = m[:, :-1, :-1], m[:, :-1, 1:]
+    d, e = m[:, 1:, :-1], m[:, 1:, 1:]
+    diag = a & e & ~b & ~d
+    anti = b & d & ~a & ~e
+    return diag.sum(axis=(1, 2)) + anti.sum(axis=(1, 2))

@@ -270,3 +270,32 @@ def evaluate_network(spec: FilterSpec, network) -> SpecReport:
         raise ValueError(f"network: expected a 2-port, got {network.nports} port(s)")
     f_ghz = network.frequency.f / 1e9
     return evaluate_response(spec, f_ghz, network.s[:, 0, 0], network.s[:, 1, 0])
+
+
+def spec_masks(spec: FilterSpec):
+    """The spec's limits as plain :class:`rfdesign.optimizers.masks.Mask` values.
+
+    In the order :func:`evaluate_response` reports them (what the optimisers work with).
+    """
+    from rfdesign.optimizers.masks import Mask
+
+    masks = []
+    for i, band in enumerate(spec.bands):
+        label = spec.band_label(i)
+        lo, hi = band.f_min_ghz, band.f_max_ghz
+        if isinstance(band, PassBand):
+            if band.s21_min_db is not None:
+                masks.append(Mask(label, "pass", "s21", "min", band.s21_min_db, lo, hi))
+            if band.s11_max_db is not None:
+                masks.append(Mask(label, "pass", "s11", "max", band.s11_max_db, lo, hi))
+        else:
+            masks.append(Mask(label, "stop", "s21", "max", band.s21_max_db, lo, hi))
+    return masks
+
+
+def spec_mask_set(spec: FilterSpec, f_ghz=None):
+    """A :class:`rfdesign.optimizers.masks.MaskSet` of ``spec`` on ``f_ghz`` (default: sweep)."""
+    from rfdesign.optimizers.masks import MaskSet
+
+    f = spec.frequencies_ghz() if f_ghz is None else f_ghz
+    return MaskSet(spec_masks(spec), f, spec.w)

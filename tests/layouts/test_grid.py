@@ -78,3 +78,17 @@ def test_grid_dict_round_trip_keeps_the_key():
         assert back.key() == g.key()
         assert back.name == g.name
         assert back.fixed == g.fixed
+
+
+def test_vectorised_corner_contacts_match_layout_connectivity():
+    import numpy as np
+
+    from rfdesign.layouts import Layout, get_grid
+    from rfdesign.layouts.grid import corner_contact_counts
+
+    grid = get_grid("ka_pixel_4x5")
+    bits = np.random.default_rng(5).integers(0, 2, (300, grid.n_bits))
+    counts = corner_contact_counts(grid.masks(bits))
+    ref = [len(Layout.from_bits(grid, b).connectivity.corner_contacts) for b in bits]
+    np.testing.assert_array_equal(counts, ref)
+    assert counts.max() > 0 and (counts == 0).any()
