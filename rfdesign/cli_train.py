@@ -143,6 +143,9 @@ def evaluate_cmd(
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``train`` and ``evaluate`` to the top-level app."""
+    """Add ``design``, ``train`` and ``evaluate`` to the top-level app."""
+    from rfdesign.cli_design import design_cmd
+
+    app.command("design")(design_cmd)
     app.command("train")(train_cmd)
     app.command("evaluate")(evaluate_cmd)

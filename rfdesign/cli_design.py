@@ -1,0 +1,89 @@
+"""``rfdesign design SPEC``: spec in, verified layout and report out (thin layer)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from rfdesign.cli_common import err, fail, out
+
+
+def design_cmd(
+    spec_path: Annotated[Path, typer.Argument(metavar="SPEC", help="Spec file (YAML).")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the design files.")] = Path(
+        "design_out"
+    ),
+    surrogate: Annotated[
+        str, typer.Option(help="auto (shipped CNN, else circuit), circuit, or a model folder.")
+    ] = "auto",
+    verify: Annotated[
+        str | None, typer.Option(help="openems, meep, circuit or none (default: the spec's).")
+    ] = None,
+    cluster: Annotated[
+        str, typer.Option(help="none, local, slurm, pbs or a scheduler address (verification).")
+    ] = "none",
+    workers: Annotated[int | None, typer.Option(min=1, help="Workers (or cluster jobs).")] = None,
+    seed: Annotated[int | None, typer.Option(min=0, help="Overrides search.seed.")] = None,
+    cache: Annotated[
+        Path | None, typer.Option(help="Full-wave result cache (default $RFDESIGN_CACHE/results).")
+    ] = None,
+) -> None:
+    """Design a layout for SPEC, verify it full-wave, write report.md/json, .s2p, .gds, plots."""
+    from rfdesign.cluster import executor_for
+    from rfdesign.pipeline import VERIFIERS, design_filter
+    from rfdesign.spec import SpecError, load_spec
+    from rfdesign.surrogates.checkpoint import CheckpointError
+
+    try:
+        spec = load_spec(spec_path)
+    except SpecError as exc:
+        fail(str(exc).splitlines())
+    if verify is not None and verify not in VERIFIERS:
+        fail(f"--verify: {verify!r} is not one of {', '.join(VERIFIERS)}")
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    try:
+        with executor_for(cluster, workers) as executor, Progress(*columns, console=err) as bar:
+            tasks: dict[str, int] = {}
+
+            def progress(stage: str, done: int, total: int) -> None:
+                if stage not in tasks:
+                    tasks[stage] = bar.add_task(stage, total=total)
+                bar.update(tasks[stage], completed=done)
+
+            result = design_filter(
+                spec,
+                surrogate=surrogate,
+                verify=verify,
+                out=out_dir,
+                seed=seed,
+                executor=executor,
+                cache_dir=cache,
+                progress=progress,
+            )
+    except KeyboardInterrupt:
+        err.print("interrupted: full-wave results computed so far are in the cache")
+        raise typer.Exit(130) from None
+    except (CheckpointError, ValueError, KeyError) as exc:
+        fail(str(exc))
+    s = result.summary()
+    verdict = "[green]MEETS[/]" if s["passed"] else "[red]does NOT meet[/]"
+    out.print(
+        f"{spec.name}: layout {s['bits']} {verdict} the spec "
+        f"({s['verified_by'] or 'surrogate only'}); K = {s['K']:.2f} dB (floor "
+        f"{s['K_floor']:.2f}); worst margin {s['worst_margin_db']:+.2f} dB"
+    )
+    for band, m in s["margins_db"].items():
+        out.print(f"  {band}: {m:+.2f} dB")
+    runs = s["fullwave_runs"]
+    out.print(
+        f"full-wave runs: {runs['training']} training + {runs['verification']} verification; "
+        f"{s['wall_s']:.0f} s -> {out_dir}/report.md"
+    )

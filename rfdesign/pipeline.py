@@ -1,0 +1,263 @@
+"""Design a filter from a spec, end to end: surrogate -> search -> full-wave verification.
+
+``design_filter(spec)`` is what ``rfdesign design SPEC`` runs:
+
+1. the evaluator: the shipped CNN of the spec's grid (``surrogate="auto"``), a checkpoint
+   folder, or the circuit model (``"circuit"``; also the fallback when no CNN exists);
+2. the search on it (:mod:`rfdesign.optimizers.ga`): exhaustive when the grid has at most
+   2^20 layouts (``search.algorithm: auto``), else the GA; corner-only contacts forbidden
+   unless the spec allows them;
+3. the top-k distinct candidates simulated full-wave (openEMS standard by default), every
+   result stored in the result cache as it arrives, so an interrupted run keeps them;
+4. the best verified candidate (passing first, then lowest K) with its reports, the
+   surrogate's sensitivity map, and the provenance -> :class:`DesignResult`.
+
+A spec no layout can meet ends with the best margins found, never with an exception.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from concurrent.futures import Executor
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rfdesign.evaluation import evaluate_network, spec_mask_set
+from rfdesign.layouts.grid import corner_contact_counts
+from rfdesign.layouts.layout import Layout
+from rfdesign.optimizers.ga import EXHAUSTIVE_LIMIT_BITS, exhaustive, random_search, run_ga
+from rfdesign.optimizers.problems import (
+    PixelFilterProblem,
+    network_evaluator,
+    surrogate_evaluator,
+)
+from rfdesign.results import DesignResult
+from rfdesign.spec import FilterSpec
+
+VERIFIERS = ("openems", "meep", "circuit", "none")
+
+
+def default_cache_dir() -> Path:
+    """Full-wave result cache shared by design runs (``$RFDESIGN_CACHE/results``)."""
+    base = Path(os.environ.get("RFDESIGN_CACHE", Path.home() / ".cache" / "rfdesign"))
+    return base / "results"
+
+
+def _evaluator(spec: FilterSpec, grid, surrogate: str | Path):
+    """(evaluator, frequencies, description, model or None, full-wave training runs)."""
+    from rfdesign.solvers.circuit import simulate_bits
+    from rfdesign.surrogates.base import load_shipped, load_surrogate, shipped_names
+
+    f = np.asarray(spec.frequencies_ghz(), float)
+    if surrogate == "auto":
+        surrogate = grid.name if grid.name in shipped_names() else "circuit"
+        if surrogate != "circuit":
+            model = load_shipped(grid.name)
+            if model.grid.key() != grid.key():  # same name, other substrate or sizes
+                surrogate = "circuit"
+    if surrogate == "circuit":
+
+        def simulate(bits: np.ndarray) -> np.ndarray:
+            return simulate_bits(grid, bits, f, n_threads=2)
+
+        return network_evaluator(simulate), f, "circuit model", None, 0
+    if isinstance(surrogate, str) and surrogate in shipped_names():
+        model, desc = load_shipped(surrogate), f"shipped CNN {surrogate}"
+    else:
+        model, desc = load_surrogate(surrogate), f"checkpoint {surrogate}"
+    if getattr(model, "grid", None) is None or model.grid.key() != grid.key():
+        raise ValueError(f"surrogate: {desc} was not trained for the spec's grid {grid.name!r}")
+    runs = int(model.record.get("provenance", {}).get("samples", 0))
+    return surrogate_evaluator(model), np.asarray(model.f_ghz), desc, model, runs
+
+
+def _network(f_ghz: np.ndarray, s11_db: np.ndarray, s21_db: np.ndarray, model, bits):
+    from rfdesign.solvers.base import make_network
+
+    if model is not None:
+        s = model.predict(bits[None])[0]
+    else:
+        s = np.zeros((len(f_ghz), 2, 2), complex)
+        s[:, 0, 0] = s[:, 1, 1] = 10 ** (s11_db / 20)
+        s[:, 1, 0] = s[:, 0, 1] = 10 ** (s21_db / 20)
+    return make_network(f_ghz, s, name="surrogate")
+
+
+def sensitivity_map(problem: PixelFilterProblem, bits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Worst-margin change (dB) per flipped free cell, and which flips add corner contacts.
+
+    Returns:
+        ``(delta, corner)``, each ``n_rows x n_cols`` of the designed half; fixed cells NaN.
+    """
+    grid = problem.grid
+    flips = np.repeat(bits[None].astype(np.uint8), grid.n_bits + 1, axis=0)
+    idx = np.arange(grid.n_bits)
+    flips[idx + 1, idx] ^= 1
+    worst = problem.margins(flips).min(axis=1)
+    corners = corner_contact_counts(grid.masks(flips))
+    delta = np.full((grid.n_rows, grid.n_cols), np.nan)
+    corner = np.zeros((grid.n_rows, grid.n_cols), bool)
+    for k, (r, c) in enumerate(grid.free_cells):
+        delta[r, c] = worst[k + 1] - worst[0]
+        corner[r, c] = corners[k + 1] > corners[0]
+    return delta, corner
+
+
+def design_filter(
+    spec: FilterSpec,
+    *,
+    surrogate: str | Path = "auto",
+    verify: str | None = None,
+    out: str | Path | None = None,
+    seed: int | None = None,
+    executor: Executor | None = None,
+    cache_dir: str | Path | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> DesignResult:
+    """Design a layout for ``spec`` and verify it.
+
+    Args:
+        spec: The validated filter spec.
+        surrogate: ``"auto"`` (shipped CNN of the grid, else circuit), ``"circuit"``, a
+            shipped grid name, or a checkpoint folder.
+        verify: ``"openems"``, ``"meep"``, ``"circuit"`` or ``"none"``; default: the spec's
+            solver.
+        out: Write the result files here.
+        seed: Overrides ``spec.search.seed``.
+        executor: Runs the verification simulations (``concurrent.futures`` interface).
+        cache_dir: Full-wave result cache (default :func:`default_cache_dir`).
+        progress: Called as (stage, done, total).
+
+    Returns:
+        The :class:`DesignResult` (also saved to ``out`` when given).
+    """
+    from rfdesign import __version__
+    from rfdesign.solvers.base import ResultCache, get_solver_class, settings_from_options
+
+    t0 = time.perf_counter()
+    verify = verify or spec.solver.name
+    if verify not in VERIFIERS:
+        raise ValueError(f"verify: {verify!r} is not one of {', '.join(VERIFIERS)}")
+    say = progress or (lambda *a: None)
+    grid = spec.pixel_grid()
+    search = spec.search
+    seed = search.seed if seed is None else seed
+    evaluator, f_model, surrogate_desc, model, training_runs = _evaluator(spec, grid, surrogate)
+    masks = spec_mask_set(spec, f_model)
+    problem = PixelFilterProblem(grid, masks, evaluator, search.allow_corner_contacts)
+
+    algorithm = search.algorithm
+    if algorithm == "auto":
+        algorithm = "exhaustive" if grid.n_bits <= EXHAUSTIVE_LIMIT_BITS else "ga"
+    say("search", 0, 1)
+    if algorithm == "exhaustive":
+        found = exhaustive(problem, top_k=search.top_k)
+    elif algorithm == "random":
+        found = random_search(
+            problem, search.population * search.generations, seed=seed, top_k=search.top_k
+        )
+    else:
+        found = run_ga(
+            problem,
+            pop_size=search.population,
+            generations=search.generations,
+            seed=seed,
+            top_k=search.top_k,
+            multi_objective=False,
+        )
+    say("search", 1, 1)
+
+    cand_bits = found.bits
+    s11_db, s21_db = evaluator(cand_bits)
+    predicted = [_network(f_model, s11_db[i], s21_db[i], model, b) for i, b in enumerate(cand_bits)]
+    layouts = [Layout.from_bits(grid, b) for b in cand_bits]
+    reports_pred = [evaluate_network(spec, n) for n in predicted]
+
+    verified: list[Any] = [None] * len(layouts)
+    cached = 0
+    verified_by = None
+    if verify != "none":
+        cls = get_solver_class(verify)
+        settings = settings_from_options(
+            cls,
+            preset=spec.solver.preset,
+            threads=spec.solver.threads,
+            timeout_s=spec.solver.timeout_s,
+        )
+        solver = cls(settings, cache=ResultCache(cache_dir or default_cache_dir()))
+        verified_by = f"{verify} ({getattr(settings, 'preset', 'default')})"
+        done = [0]
+
+        def on_result(i: int, net: Any) -> None:
+            done[0] += 1
+            say("verify", done[0], len(layouts))
+
+        say("verify", 0, len(layouts))
+        verified = solver.simulate_batch(
+            layouts, spec.frequencies_ghz(), executor=executor, on_result=on_result
+        )
+        cached = sum(bool(getattr(n, "rfdesign_info", {}).get("cache_hit")) for n in verified)
+    reports_ver = [evaluate_network(spec, n) if n is not None else None for n in verified]
+
+    candidates = []
+    for i, b in enumerate(cand_bits):
+        rv = reports_ver[i]
+        candidates.append(
+            {
+                "bits": "".join(map(str, b)),
+                "K_predicted": reports_pred[i].K,
+                "worst_margin_predicted_db": reports_pred[i].worst_margin_db,
+                "K_verified": rv.K if rv else None,
+                "worst_margin_verified_db": rv.worst_margin_db if rv else None,
+                "passed": rv.passed if rv else reports_pred[i].passed,
+            }
+        )
+    final = [r or p for r, p in zip(reports_ver, reports_pred, strict=True)]
+    best = min(range(len(final)), key=lambda i: (not final[i].passed, final[i].K))
+    delta, corner = sensitivity_map(problem, cand_bits[best])
+    n_ver = 0 if verify == "none" else len(layouts)
+    provenance = {
+        "rfdesign": __version__,
+        "surrogate": surrogate_desc,
+        "verify": verify,
+        "solver_settings": None
+        if verify == "none"
+        else settings.__dict__
+        if hasattr(settings, "__dict__")
+        else str(settings),
+        "spec_hash": spec.content_hash(),
+        "seed": seed,
+        "fullwave_runs": {
+            "training": training_runs,
+            "verification": n_ver,
+            "verification_cached": cached,
+            "total": training_runs + n_ver,
+        },
+        "wall_s": time.perf_counter() - t0,
+    }
+    result = DesignResult(
+        spec=spec,
+        layout=layouts[best],
+        predicted=predicted[best],
+        verified=verified[best],
+        report_predicted=reports_pred[best],
+        report_verified=reports_ver[best],
+        verified_by=verified_by,
+        candidates=candidates,
+        search={
+            "algorithm": found.algorithm,
+            "evaluations": found.evaluations,
+            "seed": found.seed,
+            "history": [[int(a), float(b)] for a, b in found.history],
+        },
+        sensitivity_db=delta,
+        sensitivity_corner=corner,
+        provenance=provenance,
+    )
+    if out is not None:
+        result.save(out)
+    return result
