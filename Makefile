@@ -10,7 +10,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 setup:  ## Install what is missing (Debian openEMS/Meep, venv, project); idempotent
 	@bash scripts/setup.sh
 
-demo: setup  ## Design the example band-pass filter (today: spec check and layout picture)
+demo: setup  ## Design the example band-pass filter (surrogate search + openEMS verification)
 	@bash scripts/demo.sh
 
 test: setup  ## Run the test suite (slow physics tests included, cluster-sized ones not)
