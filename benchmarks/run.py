@@ -109,6 +109,13 @@ def bench_surrogates() -> str:
     return run(RESULTS)
 
 
+def bench_search() -> str:
+    """GA vs random vs exhaustive search on the shipped surrogate (benchmarks/bench_search.py)."""
+    from bench_search import run
+
+    return run()
+
+
 BENCHES = {
     "layouts": bench_layouts,
     "circuit": bench_circuit,
@@ -116,6 +123,7 @@ BENCHES = {
     "openems": bench_openems,
     "gp": bench_gp,
     "surrogates": bench_surrogates,
+    "search": bench_search,
 }
 
 
