@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from rfdesign import __version__
+from rfdesign.cli_common import err, fail, out
 
 app = typer.Typer(
     name="rfdesign",
@@ -34,16 +34,6 @@ def _register_subcommands() -> None:
 
 
 _register_subcommands()
-
-out = Console()
-err = Console(stderr=True)
-
-
-def _fail(lines: list[str], code: int = 2) -> None:
-    """Print ``lines`` as errors (no traceback) and exit with ``code``."""
-    for line in lines:
-        err.print(f"[bold red]error[/]: {line}", highlight=False, soft_wrap=True)
-    raise typer.Exit(code)
 
 
 def _version(value: bool) -> None:
@@ -74,7 +64,7 @@ def spec_check(
     try:
         spec = load_spec(file)
     except SpecError as exc:
-        _fail([f"{exc.source}: {issue}" for issue in exc.issues])
+        fail([f"{exc.source}: {issue}" for issue in exc.issues])
         return
     if json_out:
         print(json.dumps(spec.model_dump(mode="json"), indent=2))
@@ -131,16 +121,16 @@ def layout_show(
             try:
                 pixel_grid = load_spec(spec_file).pixel_grid()
             except SpecError as exc:
-                _fail([f"{exc.source}: {issue}" for issue in exc.issues])
+                fail([f"{exc.source}: {issue}" for issue in exc.issues])
                 return
         else:
             pixel_grid = get_grid(grid)
         layout = Layout.from_bits(pixel_grid, bits)
     except KeyError as exc:
-        _fail([f"--grid: {exc.args[0]}"])
+        fail([f"--grid: {exc.args[0]}"])
         return
     except ValueError as exc:
-        _fail([f"--{str(exc).split(':', 1)[0]}: {str(exc).split(':', 1)[-1].strip()}"])
+        fail([f"--{str(exc).split(':', 1)[0]}: {str(exc).split(':', 1)[-1].strip()}"])
         return
     png = write_png(layout, out_dir / "layout.png")
     gds = write_gds(layout, out_dir / "layout.gds")
@@ -196,34 +186,34 @@ def simulate(
             try:
                 spec = load_spec(spec_file)
             except SpecError as exc:
-                _fail([f"{exc.source}: {issue}" for issue in exc.issues])
+                fail([f"{exc.source}: {issue}" for issue in exc.issues])
                 return
             pixel_grid = spec.pixel_grid()
             f = spec.frequencies_ghz()
         else:
             pixel_grid = get_grid(grid)
             if not 0 < f_start < f_stop:
-                _fail([f"--f-start/--f-stop: need 0 < f_start < f_stop, got {f_start}, {f_stop}"])
+                fail([f"--f-start/--f-stop: need 0 < f_start < f_stop, got {f_start}, {f_stop}"])
             f = np.linspace(f_start, f_stop, points)
         layout = Layout.from_bits(pixel_grid, bits)
         cls = get_solver_class(solver)
     except KeyError as exc:
-        _fail([f"{exc.args[0]}"])
+        fail([f"{exc.args[0]}"])
         return
     except ValueError as exc:
-        _fail([f"--{str(exc).split(':', 1)[0]}: {str(exc).split(':', 1)[-1].strip()}"])
+        fail([f"--{str(exc).split(':', 1)[0]}: {str(exc).split(':', 1)[-1].strip()}"])
         return
     try:
         settings = settings_from_options(cls, preset=preset, threads=threads)
     except ValueError as exc:
-        _fail([f"--{exc}"])
+        fail([f"--{exc}"])
         return
     runner = cls(settings, cache=ResultCache(cache) if cache else None)
     with err.status(f"{solver} ({preset}) simulating {layout.bit_string} ..."):
         try:
             net = runner.simulate(layout, f)
         except SolverError as exc:
-            _fail([str(exc)], code=1)
+            fail([str(exc)], code=1)
             return
     out_dir.mkdir(parents=True, exist_ok=True)
     net.name = "design"

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -18,14 +17,9 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from rfdesign.cli_common import err, fail, out
+
 dataset_app = typer.Typer(help="Generate and inspect datasets.", no_args_is_help=True)
-out = Console()
-err = Console(stderr=True)
-
-
-def _fail(message: str, code: int = 2) -> None:
-    err.print(f"[bold red]error[/]: {message}", highlight=False, soft_wrap=True)
-    raise typer.Exit(code)
 
 
 @dataset_app.command("generate")
@@ -64,17 +58,17 @@ def generate_cmd(
         cls = get_solver_class(solver)
         bits = sample_bits(pixel_grid, sampler, n, seed)
     except KeyError as exc:
-        _fail(str(exc.args[0]))
+        fail(str(exc.args[0]))
         return
     except ValueError as exc:
-        _fail(str(exc))
+        fail(str(exc))
         return
     if not 0 < f_start < f_stop:
-        _fail(f"--f-start/--f-stop: need 0 < f_start < f_stop, got {f_start}, {f_stop}")
+        fail(f"--f-start/--f-stop: need 0 < f_start < f_stop, got {f_start}, {f_stop}")
     try:
         settings = settings_from_options(cls, preset=preset, threads=threads)
     except ValueError as exc:
-        _fail(str(exc))
+        fail(str(exc))
         return
     runner = cls(settings)
     f = np.linspace(f_start, f_stop, points)
@@ -94,7 +88,7 @@ def generate_cmd(
             },
         )
     except DatasetError as exc:
-        _fail(str(exc))
+        fail(str(exc))
         return
     size = chunk or (512 if hasattr(runner, "simulate_bits") else 1)
     columns = (
@@ -151,7 +145,7 @@ def info_cmd(
     try:
         ds = Dataset.open(path)
     except DatasetError as exc:
-        _fail(str(exc))
+        fail(str(exc))
         return
     summary = ds.summary()
     if json_out:
@@ -183,7 +177,7 @@ def merge_cmd(
     try:
         merged = Dataset.merge(sources, out_dir)
     except DatasetError as exc:
-        _fail(str(exc))
+        fail(str(exc))
         return
     s = merged.summary()
     out.print(

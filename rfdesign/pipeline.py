@@ -224,11 +224,7 @@ def design_filter(
         "rfdesign": __version__,
         "surrogate": surrogate_desc,
         "verify": verify,
-        "solver_settings": None
-        if verify == "none"
-        else settings.__dict__
-        if hasattr(settings, "__dict__")
-        else str(settings),
+        "solver_settings": None if verify == "none" else solver.settings_dict(),
         "spec_hash": spec.content_hash(),
         "seed": seed,
         "fullwave_runs": {
