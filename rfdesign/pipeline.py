@@ -32,6 +32,7 @@ from rfdesign.layouts.layout import Layout
 from rfdesign.optimizers.ga import EXHAUSTIVE_LIMIT_BITS, exhaustive, random_search, run_ga
 from rfdesign.optimizers.problems import (
     PixelFilterProblem,
+    PixelTradeoffProblem,
     network_evaluator,
     surrogate_evaluator,
 )
@@ -85,6 +86,44 @@ def _network(f_ghz: np.ndarray, s11_db: np.ndarray, s21_db: np.ndarray, model, b
         s[:, 0, 0] = s[:, 1, 1] = 10 ** (s11_db / 20)
         s[:, 1, 0] = s[:, 0, 1] = 10 ** (s21_db / 20)
     return make_network(f_ghz, s, name="surrogate")
+
+
+def _nsga2(problem: PixelFilterProblem, search, seed: int):
+    """NSGA-II on the four trade-off objectives; the Pareto set ranked by K for verification.
+
+    Returns:
+        ``(SearchResult, pareto)`` where ``pareto`` lists every non-dominated layout with its
+        objectives (-RL margin, -rejection margin, -IL margin in dB, metal area in mm^2).
+    """
+    from rfdesign.optimizers.ga import SearchResult
+
+    trade = PixelTradeoffProblem(
+        problem.grid, problem.masks, problem.evaluator, problem.allow_corner_contacts
+    )
+    front = run_ga(
+        trade,
+        pop_size=search.population,
+        generations=search.generations,
+        seed=seed,
+        multi_objective=True,
+    )
+    out = problem.evaluate(front.bits, return_as_dictionary=True)
+    cv = np.maximum(np.atleast_2d(out["G"]), 0).sum(axis=1)
+    order = np.lexsort((out["F"][:, 0], cv > 0))[: search.top_k]
+    found = SearchResult(
+        algorithm="nsga2",
+        bits=front.bits[order],
+        objective=out["F"][order, 0],
+        feasible=cv[order] <= 0,
+        evaluations=front.evaluations,
+        history=front.history,
+        seed=seed,
+    )
+    pareto = [
+        {"bits": "".join(map(str, b)), "objectives": [float(v) for v in f]}
+        for b, f in zip(front.bits, np.atleast_2d(front.objective), strict=True)
+    ]
+    return found, pareto
 
 
 def sensitivity_map(problem: PixelFilterProblem, bits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -156,6 +195,8 @@ def design_filter(
     say("search", 0, 1)
     if algorithm == "exhaustive":
         found = exhaustive(problem, top_k=search.top_k)
+    elif algorithm == "nsga2":
+        found, pareto = _nsga2(problem, search, seed)
     elif algorithm == "random":
         found = random_search(
             problem, search.population * search.generations, seed=seed, top_k=search.top_k
@@ -170,6 +211,8 @@ def design_filter(
             multi_objective=False,
         )
     say("search", 1, 1)
+    if algorithm != "nsga2":
+        pareto = None
 
     cand_bits = found.bits
     s11_db, s21_db = evaluator(cand_bits)
@@ -249,6 +292,7 @@ def design_filter(
             "evaluations": found.evaluations,
             "seed": found.seed,
             "history": [[int(a), float(b)] for a, b in found.history],
+            "pareto": pareto,
         },
         sensitivity_db=delta,
         sensitivity_corner=corner,

@@ -123,3 +123,16 @@ def test_openems_verifies_the_top_candidate(tmp_path):
     band = (f >= 41) & (f <= 43)
     diff = np.abs(res.verified.s_db[band, 1, 0] - res.predicted.s_db[band, 1, 0])
     assert diff.max() < 3.0
+
+
+def test_nsga2_returns_a_pareto_set_and_candidates_ranked_by_k():
+    res = design_filter(
+        spec_with(algorithm="nsga2", population=32, generations=15, top_k=3), verify="none"
+    )
+    assert res.search["algorithm"] == "nsga2"
+    pareto = res.search["pareto"]
+    assert len(pareto) >= 1 and all(len(p["objectives"]) == 4 for p in pareto)
+    ks = [c["K_predicted"] for c in res.candidates]
+    assert len(res.candidates) <= 3 and len({c["bits"] for c in res.candidates}) == len(ks)
+    exhaustive_best = design_filter(spec_with(top_k=1), verify="none").report.K
+    assert min(ks) >= exhaustive_best - 1e-9
