@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 out = Console()
 err = Console(stderr=True)
@@ -14,3 +18,28 @@ def fail(message: str | list[str], code: int = 2) -> None:
     for line in [message] if isinstance(message, str) else message:
         err.print(f"[bold red]error[/]: {line}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
+
+
+@contextmanager
+def stage_progress(disable: bool = False) -> Iterator[Callable[[str, int, int], None]]:
+    """A rich progress display on stderr with one bar per stage.
+
+    Yields:
+        ``progress(stage, done, total)``, the callback the API functions take: the first call
+        for a stage adds its bar, later calls move it.
+    """
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=err, disable=disable) as bar:
+        tasks: dict[str, int] = {}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done)
+
+        yield progress

@@ -6,9 +6,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from rfdesign.cli_common import err, fail, out
+from rfdesign.cli_common import err, fail, out, stage_progress
 
 
 def design_cmd(
@@ -43,21 +42,8 @@ def design_cmd(
         fail(str(exc).splitlines())
     if verify is not None and verify not in VERIFIERS:
         fail(f"--verify: {verify!r} is not one of {', '.join(VERIFIERS)}")
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-    )
     try:
-        with executor_for(cluster, workers) as executor, Progress(*columns, console=err) as bar:
-            tasks: dict[str, int] = {}
-
-            def progress(stage: str, done: int, total: int) -> None:
-                if stage not in tasks:
-                    tasks[stage] = bar.add_task(stage, total=total)
-                bar.update(tasks[stage], completed=done)
-
+        with executor_for(cluster, workers) as executor, stage_progress() as progress:
             result = design_filter(
                 spec,
                 surrogate=surrogate,

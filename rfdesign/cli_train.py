@@ -7,10 +7,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from rfdesign.cli_common import err, fail, out
+from rfdesign.cli_common import fail, out, stage_progress
 
 METRIC_ROWS = (
     ("mae_s21_db", "MAE |S21| (dB, floor -40)"),
@@ -70,24 +69,11 @@ def train_cmd(
         fail(f"--holdout: must be in [0, 1), got {holdout}")
     if not (dataset / "dataset.zarr").exists():
         fail(f"--dataset: {dataset} is not a dataset folder (no dataset.zarr)")
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-    )
     try:
         with (
             executor_for(cluster, workers) as executor,
-            Progress(*columns, console=err, disable=json_out) as bar,
+            stage_progress(disable=json_out) as progress,
         ):
-            tasks: dict[str, int] = {}
-
-            def progress(stage: str, done: int, total: int) -> None:
-                if stage not in tasks:
-                    tasks[stage] = bar.add_task(stage, total=total)
-                bar.update(tasks[stage], completed=done)
-
             report = train_surrogate(
                 dataset,
                 out_dir,
