@@ -51,12 +51,14 @@ def network_evaluator(simulate: Callable[[np.ndarray], np.ndarray]) -> Evaluator
 
 
 class _PixelProblem(Problem):
+    n_objectives: int = 1
+    """Objectives of the subclass."""
+
     def __init__(
         self,
         grid: PixelGrid,
         masks: MaskSet,
         evaluator: Evaluator,
-        n_obj: int,
         allow_corner_contacts: bool = False,
     ) -> None:
         self.grid = grid
@@ -66,7 +68,12 @@ class _PixelProblem(Problem):
         self.evaluations = 0
         n_constr = 1 + (0 if allow_corner_contacts else 1)
         super().__init__(
-            n_var=grid.n_bits, n_obj=n_obj, n_ieq_constr=n_constr, xl=0, xu=1, vtype=bool
+            n_var=grid.n_bits,
+            n_obj=self.n_objectives,
+            n_ieq_constr=n_constr,
+            xl=0,
+            xu=1,
+            vtype=bool,
         )
 
     def margins(self, bits: np.ndarray) -> np.ndarray:
@@ -96,15 +103,6 @@ class PixelFilterProblem(_PixelProblem):
         allow_corner_contacts: Drop the corner-contact constraint.
     """
 
-    def __init__(
-        self,
-        grid: PixelGrid,
-        masks: MaskSet,
-        evaluator: Evaluator,
-        allow_corner_contacts: bool = False,
-    ) -> None:
-        super().__init__(grid, masks, evaluator, 1, allow_corner_contacts)
-
     def _evaluate(self, x, out, *args, **kwargs) -> None:
         bits = np.asarray(x).astype(np.uint8)
         m = self.margins(bits)
@@ -121,6 +119,8 @@ class PixelTradeoffProblem(_PixelProblem):
     so its constraint is relaxed to a 10 dB violation.
     """
 
+    n_objectives = 4
+
     def __init__(
         self,
         grid: PixelGrid,
@@ -128,7 +128,7 @@ class PixelTradeoffProblem(_PixelProblem):
         evaluator: Evaluator,
         allow_corner_contacts: bool = False,
     ) -> None:
-        super().__init__(grid, masks, evaluator, 4, allow_corner_contacts)
+        super().__init__(grid, masks, evaluator, allow_corner_contacts)
         self._terms = {
             t: [j for j, mk in enumerate(masks.masks) if mk.in_k == t] for t in ("rl", "il", None)
         }
