@@ -49,43 +49,37 @@ def default_cache_dir() -> Path:
 
 
 def _evaluator(spec: FilterSpec, grid, surrogate: str | Path):
-    """(evaluator, frequencies, description, model or None, full-wave training runs)."""
+    """The search's evaluator and the complex model behind it.
+
+    Returns:
+        ``(evaluator, predict_s, f_ghz, description, full-wave training runs)``; ``predict_s``
+        maps bits ``N x d`` to complex S ``N x F x 2 x 2`` at ``f_ghz``.
+    """
     from rfdesign.solvers.circuit import simulate_bits
     from rfdesign.surrogates.base import load_shipped, load_surrogate, shipped_names
 
-    f = np.asarray(spec.frequencies_ghz(), float)
+    model = None
     if surrogate == "auto":
-        surrogate = grid.name if grid.name in shipped_names() else "circuit"
-        if surrogate != "circuit":
-            model = load_shipped(grid.name)
-            if model.grid.key() != grid.key():  # same name, other substrate or sizes
-                surrogate = "circuit"
+        surrogate = "circuit"
+        if grid.name in shipped_names():
+            shipped = load_shipped(grid.name)
+            if shipped.grid.key() == grid.key():  # not the same name on another substrate
+                model, surrogate = shipped, grid.name
     if surrogate == "circuit":
+        f = np.asarray(spec.frequencies_ghz(), float)
 
         def simulate(bits: np.ndarray) -> np.ndarray:
             return simulate_bits(grid, bits, f, n_threads=2)
 
-        return network_evaluator(simulate), f, "circuit model", None, 0
+        return network_evaluator(simulate), simulate, f, "circuit model", 0
     if isinstance(surrogate, str) and surrogate in shipped_names():
-        model, desc = load_shipped(surrogate), f"shipped CNN {surrogate}"
+        model, desc = model or load_shipped(surrogate), f"shipped CNN {surrogate}"
     else:
         model, desc = load_surrogate(surrogate), f"checkpoint {surrogate}"
     if getattr(model, "grid", None) is None or model.grid.key() != grid.key():
         raise ValueError(f"surrogate: {desc} was not trained for the spec's grid {grid.name!r}")
     runs = int(model.record.get("provenance", {}).get("samples", 0))
-    return surrogate_evaluator(model), np.asarray(model.f_ghz), desc, model, runs
-
-
-def _network(f_ghz: np.ndarray, s11_db: np.ndarray, s21_db: np.ndarray, model, bits):
-    from rfdesign.solvers.base import make_network
-
-    if model is not None:
-        s = model.predict(bits[None])[0]
-    else:
-        s = np.zeros((len(f_ghz), 2, 2), complex)
-        s[:, 0, 0] = s[:, 1, 1] = 10 ** (s11_db / 20)
-        s[:, 1, 0] = s[:, 0, 1] = 10 ** (s21_db / 20)
-    return make_network(f_ghz, s, name="surrogate")
+    return surrogate_evaluator(model), model.predict, np.asarray(model.f_ghz), desc, runs
 
 
 def _nsga2(problem: PixelFilterProblem, search, seed: int):
@@ -175,7 +169,12 @@ def design_filter(
         The :class:`DesignResult` (also saved to ``out`` when given).
     """
     from rfdesign import __version__
-    from rfdesign.solvers.base import ResultCache, get_solver_class, settings_from_options
+    from rfdesign.solvers.base import (
+        ResultCache,
+        get_solver_class,
+        make_network,
+        settings_from_options,
+    )
 
     t0 = time.perf_counter()
     verify = verify or spec.solver.name
@@ -185,7 +184,7 @@ def design_filter(
     grid = spec.pixel_grid()
     search = spec.search
     seed = search.seed if seed is None else seed
-    evaluator, f_model, surrogate_desc, model, training_runs = _evaluator(spec, grid, surrogate)
+    evaluator, predict_s, f_model, surrogate_desc, training_runs = _evaluator(spec, grid, surrogate)
     masks = spec_mask_set(spec, f_model)
     problem = PixelFilterProblem(grid, masks, evaluator, search.allow_corner_contacts)
 
@@ -215,8 +214,7 @@ def design_filter(
         pareto = None
 
     cand_bits = found.bits
-    s11_db, s21_db = evaluator(cand_bits)
-    predicted = [_network(f_model, s11_db[i], s21_db[i], model, b) for i, b in enumerate(cand_bits)]
+    predicted = [make_network(f_model, s, name="surrogate") for s in predict_s(cand_bits)]
     layouts = [Layout.from_bits(grid, b) for b in cand_bits]
     reports_pred = [evaluate_network(spec, n) for n in predicted]
 

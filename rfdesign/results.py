@@ -93,7 +93,7 @@ class DesignResult:
 
     def to_markdown(self) -> str:
         """The human report: verdict, margins per band, candidates, runs, sensitivity."""
-        rep, s = self.report, self.summary()
+        rep = self.report
         runs = self.provenance.get("fullwave_runs", {})
         verdict = "MEETS the spec" if rep.passed else "does NOT meet the spec"
         lines = [
@@ -131,7 +131,7 @@ class DesignResult:
                 f"{'-' if kv is None else f'{kv:.2f}'} | {'-' if wv is None else f'{wv:+.2f}'} | "
                 f"{c.get('passed', '-')} |"
             )
-        n_corner = s["corner_contacts"]
+        n_corner = len(self.layout.connectivity.corner_contacts)
         lines += [
             "",
             "## Runs and provenance",
