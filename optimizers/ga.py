@@ -79,11 +79,16 @@ def _violation(g: np.ndarray | None, n: int) -> np.ndarray:
     return np.maximum(np.atleast_2d(g), 0).sum(axis=1)
 
 
+def index_bits(idx: np.ndarray, n_bits: int) -> np.ndarray:
+    """Bit vectors ``N x n_bits`` (uint8) of layout indices (bit 0 = most significant)."""
+    idx = np.asarray(idx, dtype=np.int64)
+    return ((idx[:, None] >> np.arange(n_bits)[::-1]) & 1).astype(np.uint8)
+
+
 def all_bits(n_bits: int, start: int = 0, stop: int | None = None) -> np.ndarray:
     """Bit vectors of layouts ``start .. stop-1`` in enumeration order (bit 0 = MSB)."""
     stop = 2**n_bits if stop is None else stop
-    idx = np.arange(start, stop, dtype=np.int64)
-    return ((idx[:, None] >> np.arange(n_bits)[::-1]) & 1).astype(np.uint8)
+    return index_bits(np.arange(start, stop), n_bits)
 
 
 def exhaustive(problem, top_k: int = 5, batch: int = 8192) -> SearchResult:
@@ -117,7 +122,7 @@ def random_search(
     rng = np.random.default_rng(seed)
     if d <= 62:
         idx = rng.choice(2**d, size=min(n, 2**d), replace=False)
-        x_all = ((idx[:, None] >> np.arange(d)[::-1]) & 1).astype(np.uint8)
+        x_all = index_bits(idx, d)
     else:
         x_all = np.unique(rng.integers(0, 2, (n, d), dtype=np.uint8), axis=0)
     archive = _Archive()

@@ -176,21 +176,6 @@ def _build(train_x: Any, train_z: Any, noise_floor: float, shared: bool) -> Any:
     return _gp_class()(train_x, train_z, likelihood, batch).double()
 
 
-def _package_version() -> str:
-    """``rfdesign.__version__``, or the installed metadata's if ``tests/rfdesign/`` shadows it."""
-    try:
-        from rfdesign import __version__
-
-        return str(__version__)
-    except ImportError:
-        from importlib.metadata import PackageNotFoundError, version
-
-        try:
-            return version("rfdesign")
-        except PackageNotFoundError:  # pragma: no cover - source tree without install
-            return "0.0.0+unknown"
-
-
 def _matrix(
     name: str, a: Any, n_cols: int | None = None, n_rows: int | None = None, rows: str = ""
 ) -> np.ndarray:
@@ -532,6 +517,8 @@ class GPSurrogate:
         import yaml
         from safetensors.torch import save_file
 
+        from rfdesign import __version__
+
         torch = _require("torch")
         self._check_fitted()
         out = Path(directory)
@@ -551,7 +538,7 @@ class GPSurrogate:
             "format_version": FORMAT_VERSION,
             "kind": KIND,
             "model_version": MODEL_VERSION,
-            "package_version": _package_version(),
+            "package_version": __version__,
             "config": self.config.model_dump(),
             "shapes": {
                 "n_train": int(first.train_targets.shape[-1]),

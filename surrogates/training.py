@@ -77,7 +77,8 @@ class MemberResult:
 
 
 def _loss(raw, s_true, db_true, complex_weight: float, floor_db: float):
-    torch = __import__("torch")
+    import torch
+
     log_p, s = raw_to_response(raw)
     db = torch.clamp(DB_PER_NEPER_POWER * log_p[..., :2], min=floor_db)
     l_db = torch.mean(torch.abs(db - db_true))
