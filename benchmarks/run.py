@@ -116,6 +116,13 @@ def bench_search() -> str:
     return run()
 
 
+def bench_feasibility() -> str:
+    """Best margins of N lossy coupled resonators on the paper's specs (bench_feasibility.py)."""
+    from bench_feasibility import run
+
+    return run()
+
+
 BENCHES = {
     "layouts": bench_layouts,
     "circuit": bench_circuit,
@@ -124,6 +131,7 @@ BENCHES = {
     "gp": bench_gp,
     "surrogates": bench_surrogates,
     "search": bench_search,
+    "feasibility": bench_feasibility,
 }
 
 

@@ -7,6 +7,9 @@ generation of a GA is one surrogate call.
 
 * :class:`PixelFilterProblem`: minimise K of eq. 4 (Huawei Research 2024) subject to the
   passband insertion-loss masks and, unless allowed, no corner-only metal contacts.
+* :class:`SolverEvaluator`: a full-wave solver as the evaluator (the search *is* the
+  simulation budget; every run lands in the solver's result cache, so a stopped search
+  resumes without repeating one).
 * :class:`PixelTradeoffProblem`: NSGA-II's view: minimise the negated worst margins of the
   return-loss, rejection and insertion-loss masks, and the metal area (mm^2).
 
@@ -48,6 +51,105 @@ def network_evaluator(simulate: Callable[[np.ndarray], np.ndarray]) -> Evaluator
         return db[:, :, 0, 0], db[:, :, 1, 0]
 
     return evaluate
+
+
+class SolverEvaluator:
+    """A solver (openEMS, Meep, the circuit model) used directly as the search's evaluator.
+
+    Each call simulates the distinct layouts of the batch on ``executor`` (in parallel) and
+    remembers every network, so a layout is never simulated twice in one search; with the
+    solver's result cache nothing is simulated twice across searches either. Layouts with
+    corner-only contacts are not simulated when ``skip_corner_contacts`` (the problem rejects
+    them anyway): they get total reflection (|S11| = 1, |S21| = 0).
+
+    Args:
+        solver: A :class:`rfdesign.solvers.base.Solver`.
+        grid: The design space.
+        f_ghz: Frequencies in GHz, shape ``F``.
+        executor: Runs the simulations (``concurrent.futures`` interface); ``None`` = here.
+        skip_corner_contacts: Do not simulate layouts with corner-only contacts.
+        on_batch: Called as ``on_batch(simulated so far, new runs so far)`` after each batch.
+
+    A run that fails (a timeout, a solver error) does not stop the search: the layout is
+    scored as total reflection and listed in ``failed``.
+
+    Attributes:
+        simulated: Distinct layouts simulated or read from the cache.
+        new_runs: Simulations actually run (not cache hits).
+        failed: ``(bit string, first line of the error)`` of each failed run.
+    """
+
+    def __init__(
+        self,
+        solver,
+        grid: PixelGrid,
+        f_ghz: np.ndarray,
+        executor=None,
+        skip_corner_contacts: bool = True,
+        on_batch: Callable[[int, int], None] | None = None,
+    ) -> None:
+        self.solver = solver
+        self.grid = grid
+        self.f_ghz = np.asarray(f_ghz, float)
+        self.executor = executor
+        self.skip_corner_contacts = skip_corner_contacts
+        self.on_batch = on_batch
+        self.networks: dict[bytes, object] = {}
+        self.simulated = 0
+        self.new_runs = 0
+        self.failed: list[tuple[str, str]] = []
+
+    def s(self, bits: np.ndarray) -> np.ndarray:
+        """Complex S of each layout, ``N x F x 2 x 2`` (simulating the ones not seen yet)."""
+        from rfdesign.layouts.layout import Layout
+
+        bits = np.atleast_2d(np.asarray(bits)).astype(np.uint8)
+        skip = np.zeros(len(bits), bool)
+        if self.skip_corner_contacts:
+            skip = corner_contact_counts(self.grid.masks(bits)) > 0
+        todo = {b.tobytes(): b for b, sk in zip(bits, skip, strict=True) if not sk}
+        todo = {k: b for k, b in todo.items() if k not in self.networks}
+        if todo:
+            layouts = [Layout.from_bits(self.grid, b) for b in todo.values()]
+            if self.executor is None:
+                nets = [_simulate_or_error(self.solver, lay, self.f_ghz) for lay in layouts]
+            else:
+                futures = [
+                    self.executor.submit(_simulate_or_error, self.solver, lay, self.f_ghz)
+                    for lay in layouts
+                ]
+                nets = [fut.result() for fut in futures]
+            for key, lay, net in zip(todo, layouts, nets, strict=True):
+                self.simulated += 1
+                if isinstance(net, Exception):
+                    self.failed.append((lay.bit_string, str(net).splitlines()[0]))
+                    self.networks[key] = None
+                    continue
+                self.networks[key] = net
+                self.new_runs += not net.rfdesign_info.get("cache_hit", False)
+            if self.on_batch:
+                self.on_batch(self.simulated, self.new_runs)
+        out = np.zeros((len(bits), self.f_ghz.size, 2, 2), complex)
+        out[:, :, 0, 0] = out[:, :, 1, 1] = 1.0
+        for i, (b, sk) in enumerate(zip(bits, skip, strict=True)):
+            net = None if sk else self.networks[b.tobytes()]
+            if net is not None:
+                out[i] = net.s
+        return out
+
+    def __call__(self, bits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """bits ``N x d`` -> (|S11| dB, |S21| dB), each ``N x F``."""
+        return network_evaluator(self.s)(bits)
+
+
+def _simulate_or_error(solver, layout, f_ghz: np.ndarray):
+    """``solver.simulate``, returning a :class:`SolverError` instead of raising it."""
+    from rfdesign.solvers.base import SolverError
+
+    try:
+        return solver.simulate(layout, f_ghz)
+    except SolverError as exc:
+        return exc
 
 
 class _PixelProblem(Problem):

@@ -16,7 +16,11 @@ def design_cmd(
         "design_out"
     ),
     surrogate: Annotated[
-        str, typer.Option(help="auto (shipped CNN, else circuit), circuit, or a model folder.")
+        str,
+        typer.Option(
+            help="auto (shipped CNN, else circuit), circuit, a model folder, or solver (search "
+            "on the verifying solver itself, every evaluation a cached full-wave run)."
+        ),
     ] = "auto",
     verify: Annotated[
         str | None, typer.Option(help="openems, meep, circuit or none (default: the spec's).")

@@ -3,9 +3,12 @@
 ``design_filter(spec)`` is what ``rfdesign design SPEC`` runs:
 
 1. the evaluator: the shipped CNN of the spec's grid (``surrogate="auto"``), a checkpoint
-   folder, or the circuit model (``"circuit"``; also the fallback when no CNN exists);
+   folder, the circuit model (``"circuit"``; also the fallback when no CNN exists), or the
+   verifying solver itself (``"solver"``: every search evaluation is a cached full-wave run,
+   for small grids or when no surrogate of the grid is good enough);
 2. the search on it (:mod:`rfdesign.optimizers.ga`): exhaustive when the grid has at most
-   2^20 layouts (``search.algorithm: auto``), else the GA; corner-only contacts forbidden
+   2^20 layouts (``search.algorithm: auto``; on the solver only when the space fits in the
+   GA's budget of population x generations), else the GA; corner-only contacts forbidden
    unless the spec allows them;
 3. the top-k distinct candidates simulated full-wave (openEMS standard by default), every
    result stored in the result cache as it arrives, so an interrupted run keeps them;
@@ -33,6 +36,7 @@ from rfdesign.optimizers.ga import EXHAUSTIVE_LIMIT_BITS, exhaustive, random_sea
 from rfdesign.optimizers.problems import (
     PixelFilterProblem,
     PixelTradeoffProblem,
+    SolverEvaluator,
     network_evaluator,
     surrogate_evaluator,
 )
@@ -48,8 +52,11 @@ def default_cache_dir() -> Path:
     return base / "results"
 
 
-def _evaluator(spec: FilterSpec, grid, surrogate: str | Path):
+def _evaluator(spec: FilterSpec, grid, surrogate: str | Path, solver=None, executor=None, say=None):
     """The search's evaluator and the complex model behind it.
+
+    ``solver`` (the verifying solver, ``None`` without verification) and ``executor`` serve
+    ``surrogate="solver"``, which searches on the solver itself.
 
     Returns:
         ``(evaluator, predict_s, f_ghz, description, full-wave training runs)``; ``predict_s``
@@ -59,6 +66,23 @@ def _evaluator(spec: FilterSpec, grid, surrogate: str | Path):
     from rfdesign.surrogates.base import load_shipped, load_surrogate, shipped_names
 
     model = None
+    if surrogate == "solver":
+        if solver is None:
+            raise ValueError(
+                "surrogate: 'solver' searches on the verifying solver; choose --verify "
+                "openems, meep or circuit, not none"
+            )
+        f = np.asarray(spec.frequencies_ghz(), float)
+        budget = spec.search.population * spec.search.generations
+        evaluator = SolverEvaluator(
+            solver,
+            grid,
+            f,
+            executor=executor,
+            skip_corner_contacts=not spec.search.allow_corner_contacts,
+            on_batch=(lambda n, new: say("search", n, budget)) if say else None,
+        )
+        return evaluator, evaluator.s, f, f"{solver.name} itself (no surrogate)", 0
     if surrogate == "auto":
         surrogate = "circuit"
         if grid.name in shipped_names():
@@ -156,7 +180,8 @@ def design_filter(
     Args:
         spec: The validated filter spec.
         surrogate: ``"auto"`` (shipped CNN of the grid, else circuit), ``"circuit"``, a
-            shipped grid name, or a checkpoint folder.
+            shipped grid name, a checkpoint folder, or ``"solver"`` (search on the verifying
+            solver itself; its runs are counted as full-wave search runs).
         verify: ``"openems"``, ``"meep"``, ``"circuit"`` or ``"none"``; default: the spec's
             solver.
         out: Write the result files here.
@@ -184,13 +209,30 @@ def design_filter(
     grid = spec.pixel_grid()
     search = spec.search
     seed = search.seed if seed is None else seed
-    evaluator, predict_s, f_model, surrogate_desc, training_runs = _evaluator(spec, grid, surrogate)
+    solver, verified_by = None, None
+    if verify != "none":
+        cls = get_solver_class(verify)
+        settings = settings_from_options(
+            cls,
+            preset=spec.solver.preset,
+            threads=spec.solver.threads,
+            timeout_s=spec.solver.timeout_s,
+        )
+        solver = cls(settings, cache=ResultCache(cache_dir or default_cache_dir()))
+        verified_by = f"{verify} ({getattr(settings, 'preset', 'default')})"
+    evaluator, predict_s, f_model, surrogate_desc, training_runs = _evaluator(
+        spec, grid, surrogate, solver, executor, say
+    )
+    on_solver = isinstance(evaluator, SolverEvaluator)
     masks = spec_mask_set(spec, f_model)
     problem = PixelFilterProblem(grid, masks, evaluator, search.allow_corner_contacts)
 
     algorithm = search.algorithm
     if algorithm == "auto":
-        algorithm = "exhaustive" if grid.n_bits <= EXHAUSTIVE_LIMIT_BITS else "ga"
+        limit = EXHAUSTIVE_LIMIT_BITS
+        if on_solver:
+            limit = min(limit, int(np.log2(search.population * search.generations)))
+        algorithm = "exhaustive" if grid.n_bits <= limit else "ga"
     say("search", 0, 1)
     if algorithm == "exhaustive":
         found = exhaustive(problem, top_k=search.top_k)
@@ -201,12 +243,14 @@ def design_filter(
             problem, search.population * search.generations, seed=seed, top_k=search.top_k
         )
     else:
+        initial = np.array([list(map(int, b)) for b in search.initial], np.uint8)
         found = run_ga(
             problem,
             pop_size=search.population,
             generations=search.generations,
             seed=seed,
             top_k=search.top_k,
+            initial=initial if len(initial) else None,
             multi_objective=False,
         )
     say("search", 1, 1)
@@ -220,17 +264,7 @@ def design_filter(
 
     verified: list[Any] = [None] * len(layouts)
     cached = 0
-    verified_by = None
-    if verify != "none":
-        cls = get_solver_class(verify)
-        settings = settings_from_options(
-            cls,
-            preset=spec.solver.preset,
-            threads=spec.solver.threads,
-            timeout_s=spec.solver.timeout_s,
-        )
-        solver = cls(settings, cache=ResultCache(cache_dir or default_cache_dir()))
-        verified_by = f"{verify} ({getattr(settings, 'preset', 'default')})"
+    if solver is not None:
         done = [0]
 
         def on_result(i: int, net: Any) -> None:
@@ -260,7 +294,9 @@ def design_filter(
     final = [r or p for r, p in zip(reports_ver, reports_pred, strict=True)]
     best = min(range(len(final)), key=lambda i: (not final[i].passed, final[i].K))
     delta, corner = sensitivity_map(problem, cand_bits[best])
-    n_ver = 0 if verify == "none" else len(layouts)
+    n_search = evaluator.new_runs if on_solver else 0
+    search_failed = evaluator.failed if on_solver else []
+    n_ver = 0 if verify == "none" else len(layouts) - (len(layouts) if on_solver else 0)
     provenance = {
         "rfdesign": __version__,
         "surrogate": surrogate_desc,
@@ -270,10 +306,12 @@ def design_filter(
         "seed": seed,
         "fullwave_runs": {
             "training": training_runs,
+            "search": n_search,
             "verification": n_ver,
             "verification_cached": cached,
-            "total": training_runs + n_ver,
+            "total": training_runs + n_search + n_ver,
         },
+        "search_failed_runs": [{"bits": b, "error": e} for b, e in search_failed],
         "wall_s": time.perf_counter() - t0,
     }
     result = DesignResult(

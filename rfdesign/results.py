@@ -137,9 +137,10 @@ class DesignResult:
             "## Runs and provenance",
             "",
             f"- search: {self.search.get('algorithm')} over {self.search.get('evaluations'):,} "
-            f"surrogate evaluations (seed {self.search.get('seed')}); surrogate: "
+            f"evaluations (seed {self.search.get('seed')}) on the "
             f"{self.provenance.get('surrogate')}",
             f"- full-wave runs: {runs.get('training', 0)} to train the surrogate + "
+            f"{runs.get('search', 0)} in the search + "
             f"{runs.get('verification', 0)} to verify ({runs.get('verification_cached', 0)} of "
             f"them from the cache) = {runs.get('total', 0)}; the paper simulated 32,768",
             f"- wall time: {self.provenance.get('wall_s', 0):.1f} s",

@@ -266,6 +266,14 @@ class SearchSettings(SpecModel):
         default=False,
         description="Allow metal cells touching only at a corner (mesh- and etch-dependent).",
     )
+    initial: list[Annotated[str, Field(pattern=r"^[01]+$", max_length=4096)]] = Field(
+        default_factory=list,
+        max_length=1000,
+        description=(
+            "Designer's layouts (free-bit strings, bit order of the grid) put into the GA's "
+            "first population; each must have the grid's number of free bits."
+        ),
+    )
 
 
 # ----------------------------------------------------------------------------------------------
@@ -329,6 +337,19 @@ class FilterSpec(SpecModel):
         if issues:
             raise CrossFieldError(issues)
         return bands
+
+    @model_validator(mode="after")
+    def _initial_layouts_fit_the_grid(self) -> FilterSpec:
+        if self.search.initial:
+            n_bits = self.pixel_grid().n_bits
+            issues: list[tuple[Loc, str]] = [
+                (("search", "initial", i), f"has {len(b)} bits, the grid has {n_bits} free bits")
+                for i, b in enumerate(self.search.initial)
+                if len(b) != n_bits
+            ]
+            if issues:
+                raise CrossFieldError(issues)
+        return self
 
     # ----- helpers -------------------------------------------------------------------------
     @property

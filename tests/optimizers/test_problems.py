@@ -12,6 +12,7 @@ from pymoo.optimize import minimize
 
 from rfdesign.evaluation import evaluate_response, spec_mask_set
 from rfdesign.layouts import Layout
+from rfdesign.layouts.grid import corner_contact_counts
 from rfdesign.optimizers.problems import (
     PixelFilterProblem,
     PixelTradeoffProblem,
@@ -84,3 +85,30 @@ def test_tradeoff_objectives():
     out = problem.evaluate(bits, return_as_dictionary=True)
     fixed_area = (grid.masks(bits)[0] * grid.cell_areas_mm2).sum()
     assert out["F"].shape == (1, 4) and out["F"][0, 3] == pytest.approx(fixed_area)
+
+
+def test_solver_evaluator_equals_the_solver_and_never_simulates_twice(tmp_path):
+    from rfdesign.optimizers.problems import SolverEvaluator
+    from rfdesign.solvers.base import ResultCache, get_solver
+
+    grid = SPEC.pixel_grid()
+    f = SPEC.frequencies_ghz()
+    solver = get_solver("circuit", cache=ResultCache(tmp_path))
+    rng = np.random.default_rng(5)
+    bits = rng.integers(0, 2, (12, grid.n_bits)).astype(np.uint8)
+    bits = np.concatenate([bits, bits[:4]])  # repeats inside one batch
+    ev = SolverEvaluator(solver, grid, f, skip_corner_contacts=True)
+    s11, s21 = ev(bits)
+    corners = corner_contact_counts(grid.masks(bits)) > 0
+    assert corners.any() and not corners.all()
+    ref = simulate_bits(grid, bits[~corners], f)
+    np.testing.assert_allclose(s21[~corners], 20 * np.log10(np.abs(ref[:, :, 1, 0])), atol=1e-9)
+    # corner-contact layouts are not simulated: total reflection stands in for them
+    assert np.all(s11[corners] == 0.0) and np.all(s21[corners] == -300.0)
+    distinct = len({b.tobytes() for b in bits[~corners]})
+    assert ev.simulated == ev.new_runs == distinct
+    ev(bits)  # the same batch again: nothing new
+    assert ev.simulated == distinct
+    fresh = SolverEvaluator(solver, grid, f)  # a new search reads the result cache
+    fresh(bits)
+    assert fresh.simulated == distinct and fresh.new_runs == 0

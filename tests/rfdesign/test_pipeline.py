@@ -136,3 +136,42 @@ def test_nsga2_returns_a_pareto_set_and_candidates_ranked_by_k():
     assert len(res.candidates) <= 3 and len({c["bits"] for c in res.candidates}) == len(ks)
     exhaustive_best = design_filter(spec_with(top_k=1), verify="none").report.K
     assert min(ks) >= exhaustive_best - 1e-9
+
+
+def test_search_on_the_solver_itself_counts_its_runs_and_takes_designer_layouts(tmp_path):
+    # the circuit solver stands in for openEMS here (a real solver; openEMS would take hours)
+    best = design_filter(spec_with(top_k=1), surrogate="circuit", verify="none")
+    spec = spec_with(population=12, generations=4, top_k=2, initial=[best.layout.bit_string])
+    res = design_filter(spec, surrogate="solver", verify="circuit", cache_dir=tmp_path / "c")
+    runs = res.provenance["fullwave_runs"]
+    assert res.search["algorithm"] == "ga"  # 2^15 layouts > 12 x 4 evaluations
+    # every distinct layout the GA evaluated was simulated once, except corner-contact ones
+    assert 0 < runs["search"] <= res.search["evaluations"] <= 12 * 4
+    assert runs["verification"] == 0 and runs["verification_cached"] == 2
+    assert runs["total"] == runs["search"]
+    # the designer's layout seeded the GA, so the search ends at least as good as it
+    assert res.report.K <= best.report.K + 1e-9
+    # the evaluator is the verifying solver: prediction and verification coincide
+    np.testing.assert_allclose(res.predicted.s, res.verified.s)
+    assert "circuit itself" in res.provenance["surrogate"]
+    # a second run reads every simulation from the cache
+    again = design_filter(spec, surrogate="solver", verify="circuit", cache_dir=tmp_path / "c")
+    assert again.provenance["fullwave_runs"]["search"] == 0
+
+
+def test_search_on_the_solver_needs_a_solver():
+    with pytest.raises(ValueError, match="surrogate: 'solver'"):
+        design_filter(spec_with(), surrogate="solver", verify="none")
+
+
+def test_initial_layouts_must_fit_the_grid(tmp_path):
+    from rfdesign.spec import SpecError
+
+    text = (EXAMPLES / "ka_bandpass.yaml").read_text()
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text.replace("top_k: 5}", "top_k: 5, initial: ['0101', '012']}"))
+    with pytest.raises(SpecError, match=r"search.initial.1"):  # not a bit string
+        load_spec(bad)
+    bad.write_text(text.replace("top_k: 5}", "top_k: 5, initial: ['0101']}"))
+    with pytest.raises(SpecError, match=r"search.initial\[0\]: has 4 bits, the grid has 15"):
+        load_spec(bad)

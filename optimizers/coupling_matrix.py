@@ -1,0 +1,192 @@
+"""Coupling-matrix filters with lossy resonators: what N resonators of quality Qu can achieve.
+
+A filter of N coupled resonators, whatever its layout, is described by the N+2 coupling matrix
+``M`` (source, resonators 1..N, load; Cameron, Kudsia and Mansour, "Microwave Filters for
+Communication Systems", Wiley 2007, ch. 8). With the low-pass frequency variable
+``Omega = (f/f0 - f0/f) / FBW`` and the matrix ``A = Omega W - j R + M`` (``W`` = 1 on the
+resonators, ``R`` = 1 on source and load), the scattering parameters are
+
+    S11 = 1 + 2j [A^-1]_00,    S21 = -2j [A^-1]_{N+1,0}.
+
+A resonator of unloaded quality ``Qu`` shifts its diagonal entry by ``-j / (FBW Qu)``.
+
+:func:`best_margin` searches the couplings (every entry, so every topology of N resonators,
+cross couplings and source-load coupling included) for the largest worst margin of a spec's
+masks. It answers "can N resonators of quality Qu meet this spec at all?" before any layout is
+drawn. It is a numerical search, so "not found" is evidence, not a proof; the Chebyshev
+prototype it starts from is exact (Matthaei, Young and Jones, "Microwave Filters,
+Impedance-Matching Networks, and Coupling Structures", 1964, sec. 4.05).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from rfdesign.optimizers.masks import MaskSet
+
+
+def chebyshev_g(n: int, ripple_db: float) -> np.ndarray:
+    """Low-pass prototype values ``g0 .. g_{n+1}`` of an n-pole Chebyshev response.
+
+    Args:
+        n: Number of resonators.
+        ripple_db: Passband ripple in dB.
+
+    Returns:
+        ``n + 2`` values (Matthaei, Young and Jones 1964, eq. 4.05-2).
+    """
+    beta = np.log(1.0 / np.tanh(ripple_db * np.log(10) / 40))
+    gam = np.sinh(beta / (2 * n))
+    k = np.arange(1, n + 1)
+    a = np.sin((2 * k - 1) * np.pi / (2 * n))
+    b = gam**2 + np.sin(k * np.pi / n) ** 2
+    g = np.empty(n + 2)
+    g[0] = 1.0
+    g[1] = 2 * a[0] / gam
+    for i in range(2, n + 1):
+        g[i] = 4 * a[i - 2] * a[i - 1] / (b[i - 2] * g[i - 1])
+    g[n + 1] = 1.0 if n % 2 else 1.0 / np.tanh(beta / 4) ** 2
+    return g
+
+
+def chebyshev_matrix(n: int, ripple_db: float) -> np.ndarray:
+    """The inline N+2 coupling matrix of an n-pole Chebyshev filter (no cross couplings)."""
+    g = chebyshev_g(n, ripple_db)
+    m = np.zeros((n + 2, n + 2))
+    for i in range(n + 1):
+        m[i, i + 1] = m[i + 1, i] = 1.0 / np.sqrt(g[i] * g[i + 1])
+    return m
+
+
+def response(
+    m: np.ndarray, f_ghz: np.ndarray, f0_ghz: float, fbw: float, qu: float = np.inf
+) -> tuple[np.ndarray, np.ndarray]:
+    """S11 and S21 of coupling matrix ``m`` at ``f_ghz``.
+
+    Args:
+        m: Symmetric N+2 coupling matrix (source first, load last).
+        f_ghz: Frequencies in GHz, shape ``F``.
+        f0_ghz: Centre frequency in GHz.
+        fbw: Fractional bandwidth that normalises the couplings.
+        qu: Unloaded quality factor of every resonator (``inf`` = lossless).
+
+    Returns:
+        Complex S11 and S21, each shape ``F``.
+    """
+    m = np.asarray(m, float)
+    n2 = len(m)
+    f = np.asarray(f_ghz, float)
+    omega = (f / f0_ghz - f0_ghz / f) / fbw - 1j / (fbw * qu)
+    w = np.ones(n2)
+    w[[0, -1]] = 0.0
+    r = np.zeros(n2)
+    r[[0, -1]] = 1.0
+    a = omega[:, None, None] * np.diag(w)[None] - 1j * np.diag(r)[None] + m[None]
+    rhs = np.zeros((len(f), n2, 1), complex)
+    rhs[:, 0, 0] = 1.0
+    col = np.linalg.solve(a, rhs)[:, :, 0]
+    return 1 + 2j * col[:, 0], -2j * col[:, -1]
+
+
+@dataclass(frozen=True)
+class BoundResult:
+    """Best worst margin found for N resonators of quality Qu.
+
+    Attributes:
+        n: Resonators.
+        qu: Unloaded quality factor.
+        worst_margin_db: Best worst-case margin over all masks (>= 0: the spec is met).
+        matrix: The coupling matrix that achieves it.
+        f0_ghz: Centre frequency used for the normalisation.
+        fbw: Fractional bandwidth used for the normalisation.
+    """
+
+    n: int
+    qu: float
+    worst_margin_db: float
+    matrix: np.ndarray
+    f0_ghz: float
+    fbw: float
+
+
+def _pack_index(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Upper-triangle entries that may be non-zero (all but the source/load diagonal)."""
+    iu, ju = np.triu_indices(n + 2)
+    keep = ~(((iu == 0) & (ju == 0)) | ((iu == n + 1) & (ju == n + 1)))
+    return iu[keep], ju[keep]
+
+
+def best_margin(
+    masks: MaskSet,
+    n: int,
+    qu: float,
+    f0_ghz: float,
+    fbw: float,
+    seed: int = 0,
+    maxiter: int = 300,
+    popsize: int = 20,
+) -> BoundResult:
+    """Search every N-resonator coupling matrix for the largest worst margin of ``masks``.
+
+    Starts from Chebyshev prototypes (0.01-0.5 dB ripple) and lets scipy's differential
+    evolution (seeded) move every coupling, followed by a Nelder-Mead polish.
+
+    Args:
+        masks: The spec's masks on a frequency grid (:func:`rfdesign.evaluation.spec_mask_set`).
+        n: Number of resonators.
+        qu: Unloaded quality factor of every resonator.
+        f0_ghz: Centre frequency for the normalisation (e.g. the passband centre).
+        fbw: Fractional bandwidth for the normalisation (e.g. the passband's).
+        seed: Seed of the evolution.
+        maxiter: Generations of the evolution.
+        popsize: Population multiplier of the evolution.
+
+    Returns:
+        The best :class:`BoundResult` found.
+    """
+    from scipy.optimize import differential_evolution, minimize
+
+    iu, ju = _pack_index(n)
+    f = masks.f_ghz
+
+    def unpack(x: np.ndarray) -> np.ndarray:
+        m = np.zeros((n + 2, n + 2))
+        m[iu, ju] = x
+        return m + np.triu(m, 1).T
+
+    def worst(x: np.ndarray) -> float:
+        s11, s21 = response(unpack(x), f, f0_ghz, fbw, qu)
+        with np.errstate(divide="ignore"):
+            db11 = 20 * np.log10(np.abs(s11) + 1e-300)
+            db21 = 20 * np.log10(np.abs(s21) + 1e-300)
+        return float(masks.margins(db11[None], db21[None]).min())
+
+    starts = [chebyshev_matrix(n, r)[iu, ju] for r in (0.01, 0.04, 0.1, 0.2, 0.5)]
+    bound = max(3.0, 1.5 * float(np.max(np.abs(starts))))
+    rng = np.random.default_rng(seed)
+    n_pop = popsize * len(iu)
+    init = np.concatenate(
+        [
+            np.array(starts),
+            np.clip(
+                np.array(starts)[rng.integers(0, len(starts), n_pop - len(starts))]
+                + rng.normal(0, 0.15, (n_pop - len(starts), len(iu))),
+                -bound,
+                bound,
+            ),
+        ]
+    )
+    res = differential_evolution(
+        lambda x: -worst(x),
+        [(-bound, bound)] * len(iu),
+        init=init,
+        maxiter=maxiter,
+        seed=seed,
+        tol=1e-8,
+        polish=False,
+    )
+    pol = minimize(lambda x: -worst(x), res.x, method="Nelder-Mead", options={"maxiter": 4000})
+    x = pol.x if pol.fun < res.fun else res.x
+    return BoundResult(n, qu, worst(x), unpack(x), f0_ghz, fbw)
