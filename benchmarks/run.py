@@ -123,6 +123,13 @@ def bench_feasibility() -> str:
     return run()
 
 
+def bench_space_mapping() -> str:
+    """Space mapping vs direct optimisation on openEMS (benchmarks/bench_space_mapping.py)."""
+    from bench_space_mapping import run
+
+    return run()
+
+
 BENCHES = {
     "layouts": bench_layouts,
     "circuit": bench_circuit,
@@ -132,6 +139,7 @@ BENCHES = {
     "surrogates": bench_surrogates,
     "search": bench_search,
     "feasibility": bench_feasibility,
+    "space_mapping": bench_space_mapping,
 }
 
 

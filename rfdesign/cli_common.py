@@ -40,6 +40,6 @@ def stage_progress(disable: bool = False) -> Iterator[Callable[[str, int, int], 
         def progress(stage: str, done: int, total: int) -> None:
             if stage not in tasks:
                 tasks[stage] = bar.add_task(stage, total=total)
-            bar.update(tasks[stage], completed=done)
+            bar.update(tasks[stage], completed=done, total=total)
 
         yield progress

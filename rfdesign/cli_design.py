@@ -74,6 +74,7 @@ def design_cmd(
         out.print(f"  {band}: {m:+.2f} dB")
     runs = s["fullwave_runs"]
     out.print(
-        f"full-wave runs: {runs['training']} training + {runs['verification']} verification; "
+        f"full-wave runs: {runs['training']} training + {runs.get('search', 0)} search + "
+        f"{runs['verification']} verification; "
         f"{s['wall_s']:.0f} s -> {out_dir}/report.md"
     )

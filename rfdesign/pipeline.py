@@ -233,7 +233,8 @@ def design_filter(
         if on_solver:
             limit = min(limit, int(np.log2(search.population * search.generations)))
         algorithm = "exhaustive" if grid.n_bits <= limit else "ga"
-    say("search", 0, 1)
+    budget = search.population * search.generations
+    say("search", 0, budget if on_solver else 1)
     if algorithm == "exhaustive":
         found = exhaustive(problem, top_k=search.top_k)
     elif algorithm == "nsga2":
@@ -253,7 +254,8 @@ def design_filter(
             initial=initial if len(initial) else None,
             multi_objective=False,
         )
-    say("search", 1, 1)
+    if not on_solver:
+        say("search", 1, 1)
     if algorithm != "nsga2":
         pareto = None
 
