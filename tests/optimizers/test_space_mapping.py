@@ -91,7 +91,7 @@ def test_stub_filter_coarse_model_is_the_quarter_wave_stub():
     # 0.73 mm on eps_eff ~ 6.3 -> ~40.6 GHz (no open-end correction in the coarse model)
     assert 39.0 < f[np.argmin(r)] < 42.0 and r.min() < -30.0
     lay = p.layout([0.73, 0.1])
-    assert lay.mask().sum() == 5 and lay.grid.port_rows == (0,)
+    assert lay.mask().sum() == 6 and lay.grid.port_rows == (0,)  # line 4 cells, stub 2 halves
 
 
 @pytest.mark.slow
