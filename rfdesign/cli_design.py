@@ -30,6 +30,12 @@ def design_cmd(
     ] = "none",
     workers: Annotated[int | None, typer.Option(min=1, help="Workers (or cluster jobs).")] = None,
     seed: Annotated[int | None, typer.Option(min=0, help="Overrides search.seed.")] = None,
+    refine: Annotated[
+        str, typer.Option(help="none or space-mapping (refine the winner's cell sizes).")
+    ] = "none",
+    refine_budget: Annotated[
+        int, typer.Option(min=1, help="Full-wave runs the refinement may spend.")
+    ] = 3,
     cache: Annotated[
         Path | None, typer.Option(help="Full-wave result cache (default $RFDESIGN_CACHE/results).")
     ] = None,
@@ -57,6 +63,8 @@ def design_cmd(
                 executor=executor,
                 cache_dir=cache,
                 progress=progress,
+                refine=refine,
+                refine_budget=refine_budget,
             )
     except KeyboardInterrupt:
         err.print("interrupted: full-wave results computed so far are in the cache")

@@ -12,8 +12,10 @@
    unless the spec allows them;
 3. the top-k distinct candidates simulated full-wave (openEMS standard by default), every
    result stored in the result cache as it arrives, so an interrupted run keeps them;
-4. the best verified candidate (passing first, then lowest K) with its reports, the
-   surrogate's sensitivity map, and the provenance -> :class:`DesignResult`.
+4. the best verified candidate (passing first, then lowest K);
+5. optionally (``refine="space-mapping"``) its column widths and row heights refined by space
+   mapping with a few more full-wave runs (:mod:`rfdesign.refine`);
+6. its reports, the surrogate's sensitivity map and the provenance -> :class:`DesignResult`.
 
 A spec no layout can meet ends with the best margins found, never with an exception.
 """
@@ -44,6 +46,7 @@ from rfdesign.results import DesignResult
 from rfdesign.spec import FilterSpec
 
 VERIFIERS = ("openems", "meep", "circuit", "none")
+REFINERS = ("none", "space-mapping")
 
 
 def default_cache_dir() -> Path:
@@ -174,6 +177,8 @@ def design_filter(
     executor: Executor | None = None,
     cache_dir: str | Path | None = None,
     progress: Callable[[str, int, int], None] | None = None,
+    refine: str = "none",
+    refine_budget: int = 3,
 ) -> DesignResult:
     """Design a layout for ``spec`` and verify it.
 
@@ -189,6 +194,10 @@ def design_filter(
         executor: Runs the verification simulations (``concurrent.futures`` interface).
         cache_dir: Full-wave result cache (default :func:`default_cache_dir`).
         progress: Called as (stage, done, total).
+        refine: ``"none"`` or ``"space-mapping"``: refine the winner's column widths and row
+            heights with the circuit model (coarse) and the verifying solver (fine), see
+            :mod:`rfdesign.refine`; kept only if the solver says it is better.
+        refine_budget: Fine runs the refinement may spend.
 
     Returns:
         The :class:`DesignResult` (also saved to ``out`` when given).
@@ -205,6 +214,10 @@ def design_filter(
     verify = verify or spec.solver.name
     if verify not in VERIFIERS:
         raise ValueError(f"verify: {verify!r} is not one of {', '.join(VERIFIERS)}")
+    if refine not in REFINERS:
+        raise ValueError(f"refine: {refine!r} is not one of {', '.join(REFINERS)}")
+    if refine != "none" and verify == "none":
+        raise ValueError("refine: space mapping needs a fine model; choose --verify, not none")
     say = progress or (lambda *a: None)
     grid = spec.pixel_grid()
     search = spec.search
@@ -296,6 +309,17 @@ def design_filter(
     final = [r or p for r, p in zip(reports_ver, reports_pred, strict=True)]
     best = min(range(len(final)), key=lambda i: (not final[i].passed, final[i].K))
     delta, corner = sensitivity_map(problem, cand_bits[best])
+    layout, verified_net, report_ver = layouts[best], verified[best], reports_ver[best]
+    refined = None
+    if refine != "none" and solver is not None:
+        from rfdesign.refine import refine_sizes
+
+        say("refine", 0, refine_budget)
+        refined = refine_sizes(spec, layout, solver, verified_net, budget=refine_budget)
+        say("refine", refined.fine_runs, refine_budget)
+        if refined.improved:
+            layout, verified_net = refined.layout, refined.network
+            report_ver = evaluate_network(spec, verified_net)
     n_search = evaluator.new_runs if on_solver else 0
     search_failed = evaluator.failed if on_solver else []
     n_ver = 0 if verify == "none" else len(layouts) - (len(layouts) if on_solver else 0)
@@ -311,18 +335,19 @@ def design_filter(
             "search": n_search,
             "verification": n_ver,
             "verification_cached": cached,
-            "total": training_runs + n_search + n_ver,
+            "refine": refined.fine_runs if refined else 0,
+            "total": training_runs + n_search + n_ver + (refined.fine_runs if refined else 0),
         },
         "search_failed_runs": [{"bits": b, "error": e} for b, e in search_failed],
         "wall_s": time.perf_counter() - t0,
     }
     result = DesignResult(
         spec=spec,
-        layout=layouts[best],
+        layout=layout,
         predicted=predicted[best],
-        verified=verified[best],
+        verified=verified_net,
         report_predicted=reports_pred[best],
-        report_verified=reports_ver[best],
+        report_verified=report_ver,
         verified_by=verified_by,
         candidates=candidates,
         search={
@@ -331,6 +356,18 @@ def design_filter(
             "seed": found.seed,
             "history": [[int(a), float(b)] for a, b in found.history],
             "pareto": pareto,
+            "refine": None
+            if refined is None
+            else {
+                "method": refined.method,
+                "improved": refined.improved,
+                "worst_margin_before_db": refined.worst_margin_before_db,
+                "worst_margin_after_db": refined.worst_margin_after_db,
+                "fine_runs": refined.fine_runs,
+                "column_widths_mm": list(refined.layout.grid.column_widths_mm),
+                "row_heights_mm": list(refined.layout.grid.row_heights_mm),
+                "history": refined.history,
+            },
         },
         sensitivity_db=delta,
         sensitivity_corner=corner,

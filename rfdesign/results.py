@@ -91,6 +91,20 @@ class DesignResult:
             "provenance": self.provenance,
         }
 
+    def _refine_lines(self) -> list[str]:
+        """Report lines of the space-mapping refinement, if it ran."""
+        ref = self.search.get("refine")
+        if not ref:
+            return []
+        verdict = "kept" if ref["improved"] else "not better, the searched sizes are kept"
+        return [
+            f"- refinement: {ref['method']} space mapping of the column widths and row heights, "
+            f"{ref['fine_runs']} full-wave runs; worst margin "
+            f"{ref['worst_margin_before_db']:+.2f} -> {ref['worst_margin_after_db']:+.2f} dB "
+            f"({verdict}); widths {ref['column_widths_mm']} mm, heights "
+            f"{ref['row_heights_mm']} mm"
+        ]
+
     def to_markdown(self) -> str:
         """The human report: verdict, margins per band, candidates, runs, sensitivity."""
         rep = self.report
@@ -143,6 +157,7 @@ class DesignResult:
             f"{runs.get('search', 0)} in the search + "
             f"{runs.get('verification', 0)} to verify ({runs.get('verification_cached', 0)} of "
             f"them from the cache) = {runs.get('total', 0)}; the paper simulated 32,768",
+            *self._refine_lines(),
             f"- wall time: {self.provenance.get('wall_s', 0):.1f} s",
             f"- corner-only contacts in the layout: {n_corner}"
             + (

@@ -175,3 +175,34 @@ def test_initial_layouts_must_fit_the_grid(tmp_path):
     bad.write_text(text.replace("top_k: 5}", "top_k: 5, initial: ['0101']}"))
     with pytest.raises(SpecError, match=r"search.initial\[0\]: has 4 bits, the grid has 15"):
         load_spec(bad)
+
+
+@pytest.mark.slow
+def test_space_mapping_refines_the_sizes_and_keeps_only_an_improvement(tmp_path):
+    # circuit as both coarse and fine model: the coarse optimum is the fine optimum, so the
+    # refinement must improve the searched design in its first fine run
+    spec = spec_with(top_k=1)
+    plain = design_filter(spec, verify="circuit", cache_dir=tmp_path / "c")
+    res = design_filter(
+        spec,
+        verify="circuit",
+        refine="space-mapping",
+        refine_budget=3,
+        out=tmp_path / "out",
+        cache_dir=tmp_path / "c",
+    )
+    ref = res.search["refine"]
+    assert ref["worst_margin_before_db"] == pytest.approx(plain.report.worst_margin_db)
+    assert ref["improved"] and ref["worst_margin_after_db"] > ref["worst_margin_before_db"]
+    assert res.report.worst_margin_db == pytest.approx(ref["worst_margin_after_db"])
+    assert (
+        1 <= ref["fine_runs"] <= 3 and res.provenance["fullwave_runs"]["refine"] == ref["fine_runs"]
+    )
+    assert res.layout.bit_string == plain.layout.bit_string  # the bits stay
+    assert res.layout.grid.name.endswith("-refined")
+    start = np.array([*plain.layout.grid.column_widths_mm, *plain.layout.grid.row_heights_mm])
+    sizes = np.array([*res.layout.grid.column_widths_mm, *res.layout.grid.row_heights_mm])
+    assert np.all(np.abs(sizes / start - 1) <= 0.3 + 1e-9)
+    assert "space mapping" in (tmp_path / "out" / "report.md").read_text()
+    with pytest.raises(ValueError, match="refine"):
+        design_filter(spec, verify="none", refine="space-mapping")

@@ -1,0 +1,137 @@
+"""Refine a pixel design's continuous sizes by space mapping (the pipeline's refine stage).
+
+After the search has fixed the bits, the column widths and row heights of the grid are still
+free. :func:`refine_sizes` tunes them with the circuit model as the coarse model and the
+verifying solver as the fine model (:func:`rfdesign.optimizers.space_mapping.space_map`,
+trust-region ASM by default, Bakr et al., IEEE MTT 46(12), 1998), spending at most ``budget``
+fine runs. The objective is minus the worst margin of the spec's masks (dB). The refined
+layout is kept only if the fine model says it is better than the start.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from rfdesign.evaluation import spec_mask_set
+from rfdesign.layouts.grid import PixelGrid
+from rfdesign.layouts.layout import Layout
+from rfdesign.spec import FilterSpec
+
+SIZE_RANGE = 0.3
+"""Each size may move by at most this fraction of its start value."""
+
+
+@dataclass
+class RefineResult:
+    """Outcome of :func:`refine_sizes`.
+
+    Attributes:
+        layout: The refined layout (the start layout if nothing better was found).
+        network: Its fine network.
+        improved: Whether the refined sizes beat the start on the fine model.
+        worst_margin_before_db: Fine worst margin of the start layout, dB.
+        worst_margin_after_db: Fine worst margin of :attr:`layout`, dB.
+        fine_runs: Fine evaluations spent (cache hits included).
+        history: The space-mapping history (one entry per fine evaluation, sizes in mm).
+        method: The space-mapping variant.
+    """
+
+    layout: Layout
+    network: Any
+    improved: bool
+    worst_margin_before_db: float
+    worst_margin_after_db: float
+    fine_runs: int
+    history: list[dict] = field(default_factory=list)
+    method: str = "tr-asm"
+
+
+def _sized(grid: PixelGrid, x: np.ndarray) -> PixelGrid:
+    """``grid`` with column widths ``x[:n_cols]`` and row heights ``x[n_cols:]`` (mm)."""
+    return dataclasses.replace(
+        grid,
+        column_widths_mm=tuple(float(v) for v in x[: grid.n_cols]),
+        row_heights_mm=tuple(float(v) for v in x[grid.n_cols :]),
+        name=grid.name if grid.name.endswith("-refined") else f"{grid.name}-refined",
+    )
+
+
+def refine_sizes(
+    spec: FilterSpec,
+    layout: Layout,
+    solver,
+    start_network=None,
+    budget: int = 3,
+    method: str = "tr-asm",
+) -> RefineResult:
+    """Space-map the grid sizes of ``layout`` (circuit coarse, ``solver`` fine).
+
+    Args:
+        spec: The spec whose masks define the objective.
+        layout: The searched layout (its bits stay fixed).
+        solver: The fine solver (openEMS in the pipeline).
+        start_network: The fine network of ``layout`` if already simulated.
+        budget: Fine evaluations for the space mapping (the start's is not counted).
+        method: A :func:`~rfdesign.optimizers.space_mapping.space_map` method.
+
+    Returns:
+        The :class:`RefineResult`.
+    """
+    from rfdesign.optimizers.space_mapping import space_map
+    from rfdesign.solvers.circuit import simulate_bits
+
+    f = np.asarray(spec.frequencies_ghz(), float)
+    masks = spec_mask_set(spec, f)
+    grid, bits = layout.grid, layout.bits
+    x0 = np.array([*grid.column_widths_mm, *grid.row_heights_mm])
+    # keep the feed inside the patch: rows may not shrink below what the feed touches
+    lower = x0 * (1 - SIZE_RANGE)
+    upper = x0 * (1 + SIZE_RANGE)
+
+    def db(s: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore"):
+            out = 20 * np.log10(np.abs(s))
+        return np.maximum(out, -300.0)
+
+    def response(s: np.ndarray) -> np.ndarray:
+        return np.concatenate([db(s[:, 1, 0]), db(s[:, 0, 0])])
+
+    def objective(r: np.ndarray) -> float:
+        n = f.size
+        return float(-masks.margins(r[None, n:], r[None, :n]).min())
+
+    def coarse(x: np.ndarray) -> np.ndarray:
+        return response(simulate_bits(_sized(grid, x), bits[None], f)[0])
+
+    networks: dict[bytes, Any] = {}
+
+    def fine(x: np.ndarray) -> np.ndarray:
+        lay = Layout(_sized(grid, x), bits)
+        net = solver.simulate(lay, f)
+        networks[np.asarray(x, float).tobytes()] = (lay, net)
+        return response(net.s)
+
+    start = start_network if start_network is not None else solver.simulate(layout, f)
+    before = -objective(response(start.s))
+    res = space_map(
+        coarse, fine, x0, objective, method, max_fine=budget, bounds=(lower, upper), tol=1e-5
+    )
+    after = -res.fine_objective
+    if after > before:
+        lay, net = networks[np.asarray(res.x, float).tobytes()]
+    else:
+        lay, net, after = layout, start, before
+    return RefineResult(
+        layout=lay,
+        network=net,
+        improved=lay is not layout,
+        worst_margin_before_db=before,
+        worst_margin_after_db=after,
+        fine_runs=res.n_fine,
+        history=res.history,
+        method=method,
+    )
