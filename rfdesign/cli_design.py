@@ -83,6 +83,6 @@ def design_cmd(
     runs = s["fullwave_runs"]
     out.print(
         f"full-wave runs: {runs['training']} training + {runs.get('search', 0)} search + "
-        f"{runs['verification']} verification; "
+        f"{runs['verification']} verification + {runs.get('refine', 0)} refinement; "
         f"{s['wall_s']:.0f} s -> {out_dir}/report.md"
     )
