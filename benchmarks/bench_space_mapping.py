@@ -83,7 +83,8 @@ def run() -> str:
         "Stub band-stop (|S21| < -20 dB over 39-41 GHz, > -2 dB over 20-23 and 57-60 GHz; "
         "design: stub length and width, mm). Coarse: scikit-rf lines; fine: openEMS standard.",
         "",
-        "| method | met | fine runs (first included) | final worst margin (dB) | design (mm) | s |",
+        "| method | met | fine runs (first included) | final worst margin (dB) | design (mm) | "
+        "s (cached openEMS runs are free) |",
         "|---|---|---|---|---|---|",
     ]
     coarse_opt = None

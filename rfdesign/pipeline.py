@@ -367,6 +367,7 @@ def design_filter(
                 "column_widths_mm": list(refined.layout.grid.column_widths_mm),
                 "row_heights_mm": list(refined.layout.grid.row_heights_mm),
                 "history": refined.history,
+                "mapping": refined.mapping,
             },
         },
         sensitivity_db=delta,

@@ -38,6 +38,7 @@ class RefineResult:
         fine_runs: Fine evaluations spent (cache hits included).
         history: The space-mapping history (one entry per fine evaluation, sizes in mm).
         method: The space-mapping variant.
+        mapping: The final mapping (ASM: Broyden matrix ``B`` and residual ``f``).
     """
 
     layout: Layout
@@ -48,6 +49,7 @@ class RefineResult:
     fine_runs: int
     history: list[dict] = field(default_factory=list)
     method: str = "tr-asm"
+    mapping: dict = field(default_factory=dict)
 
 
 def _sized(grid: PixelGrid, x: np.ndarray) -> PixelGrid:
@@ -134,4 +136,5 @@ def refine_sizes(
         fine_runs=res.n_fine,
         history=res.history,
         method=method,
+        mapping=res.mapping,
     )

@@ -199,6 +199,7 @@ def test_space_mapping_refines_the_sizes_and_keeps_only_an_improvement(tmp_path)
         1 <= ref["fine_runs"] <= 3 and res.provenance["fullwave_runs"]["refine"] == ref["fine_runs"]
     )
     assert res.layout.bit_string == plain.layout.bit_string  # the bits stay
+    assert np.shape(ref["mapping"]["B"]) == (9, 9) and len(ref["history"]) == ref["fine_runs"]
     assert res.layout.grid.name.endswith("-refined")
     start = np.array([*plain.layout.grid.column_widths_mm, *plain.layout.grid.row_heights_mm])
     sizes = np.array([*res.layout.grid.column_widths_mm, *res.layout.grid.row_heights_mm])
