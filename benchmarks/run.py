@@ -130,6 +130,13 @@ def bench_space_mapping() -> str:
     return run()
 
 
+def bench_mom2d() -> str:
+    """2-D MoM accuracy vs the series solution and FFT vs dense speed (bench_mom2d.py)."""
+    from bench_mom2d import run
+
+    return run()
+
+
 BENCHES = {
     "layouts": bench_layouts,
     "circuit": bench_circuit,
@@ -140,6 +147,7 @@ BENCHES = {
     "search": bench_search,
     "feasibility": bench_feasibility,
     "space_mapping": bench_space_mapping,
+    "mom2d": bench_mom2d,
 }
 
 

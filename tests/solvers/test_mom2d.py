@@ -1,0 +1,75 @@
+"""2-D MoM against the series solution of circular cylinders (the analytic reference)."""
+
+import numpy as np
+import pytest
+
+from rfdesign.solvers import mie2d
+from rfdesign.solvers.mom2d import Grid2D, MoM2D
+
+K0 = 2 * np.pi  # lambda0 = 1 m
+PHI = np.linspace(0, 2 * np.pi, 32, endpoint=False)
+RX = 3.0 * np.column_stack([np.cos(PHI), np.sin(PHI)])  # 32 receivers on a 3 m circle
+
+
+def mom_error(eps_of, radius, eps_ref, cells_per_wavelength, eps_max):
+    """Relative error of the MoM scattered field against the series solution."""
+    d = 1 / np.sqrt(eps_max) / cells_per_wavelength
+    n = int(np.ceil(2 * (radius + 0.02) / d))
+    grid = Grid2D(n, n * d / 2)
+    mom = MoM2D(grid, K0)
+    eps = eps_of(grid)
+    res = mom.solve(eps, mom.plane_waves([0.3]), RX)
+    ref = mie2d.scattered_field(K0, *eps_ref, RX, phi_inc=0.3)
+    return np.linalg.norm(res.scattered[0] - ref) / np.linalg.norm(ref)
+
+
+def homogeneous(grid, radius=0.3, eps_r=2.0):
+    frac = grid.coverage(lambda x, y: x**2 + y**2 < radius**2)
+    return 1 + (eps_r - 1) * frac
+
+
+def test_eps2_cylinder_within_2_percent_and_converging():
+    # 0.3 lambda0 radius, eps_r = 2; grids of 20, 40, 80 cells per wavelength in the medium
+    errors = [mom_error(homogeneous, 0.3, (0.3, 2.0), c, 2.0) for c in (20, 40, 80)]
+    assert errors[0] <= 0.02
+    assert errors[0] > errors[1] > errors[2]
+    assert errors[2] < errors[0] / 4  # at least first order; measured ~second order
+
+
+def test_layered_cylinder_and_lossy_core():
+    def layered(grid):
+        core = grid.coverage(lambda x, y: x**2 + y**2 < 0.15**2)
+        shell = grid.coverage(lambda x, y: x**2 + y**2 < 0.3**2) - core
+        return 1 + (1.5 + 0.2j - 1) * core + (2.0 - 1) * shell
+
+    err = mom_error(layered, 0.3, ([0.15, 0.3], [1.5 + 0.2j, 2.0]), 40, 2.0)
+    assert err <= 0.02
+
+
+def test_series_solution_identities():
+    # no contrast, no field; equal layers = one cylinder
+    assert np.abs(mie2d.scattered_field(K0, 0.3, 1.0, RX)).max() < 1e-12
+    one = mie2d.scattered_field(K0, 0.3, 2.0, RX)
+    two = mie2d.scattered_field(K0, [0.1, 0.3], [2.0, 2.0], RX)
+    np.testing.assert_allclose(two, one, atol=1e-12)
+    with pytest.raises(ValueError, match="radii"):
+        mie2d.layered_coefficients(K0, [0.3, 0.1], [2.0, 2.0])
+
+
+def test_fft_solve_equals_the_dense_solve():
+    grid = Grid2D(16, 0.5)
+    mom = MoM2D(grid, K0)
+    rng = np.random.default_rng(0)
+    eps = 1 + 0.5 * rng.random((16, 16))
+    e_inc = mom.line_sources([[2.0, 0.0], [0.0, -2.0], [-1.5, 1.5]])
+    fast = mom.solve(eps, e_inc, RX, rtol=1e-12)
+    dense = mom.solve_dense(eps, e_inc, RX)
+    np.testing.assert_allclose(fast.total, dense.total, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(fast.scattered, dense.scattered, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(fast.current, (eps - 1) * fast.total)
+
+
+def test_shapes_are_checked():
+    mom = MoM2D(Grid2D(8, 0.5), K0)
+    with pytest.raises(ValueError, match="eps_r"):
+        mom.solve(np.ones((7, 7)), mom.plane_waves([0.0]))
