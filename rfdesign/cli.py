@@ -27,9 +27,11 @@ app.add_typer(layout_app, name="layout")
 
 def _register_subcommands() -> None:
     from rfdesign.cli_dataset import dataset_app
+    from rfdesign.cli_scatter import scatter_app
     from rfdesign.cli_train import register as register_train
 
     app.add_typer(dataset_app, name="dataset")
+    app.add_typer(scatter_app, name="scatter")
     register_train(app)
 
 

@@ -78,3 +78,33 @@ def plot_response(
     fig.savefig(path, dpi=150)
     plt.close(fig)
     return path
+
+
+def plot_profiles(
+    truth: np.ndarray, estimate: np.ndarray, half_width_m: float, path, title: str = ""
+) -> None:
+    """True and reconstructed relative permittivity side by side (PNG at ``path``).
+
+    Args:
+        truth: ``eps_r`` map ``n x n`` (``[iy, ix]``, row 0 at the bottom).
+        estimate: Reconstruction, same shape.
+        half_width_m: The domain is ``[-half_width_m, half_width_m]^2``.
+        path: Output file.
+        title: Name of the method for the right panel.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    ext = (-half_width_m, half_width_m, -half_width_m, half_width_m)
+    lo, hi = 1.0, float(max(truth.max(), estimate.max()))
+    fig, axes = plt.subplots(1, 2, figsize=(8, 3.6), constrained_layout=True)
+    for ax, img, name in ((axes[0], truth, "true"), (axes[1], estimate, title or "estimate")):
+        im = ax.imshow(img, origin="lower", extent=ext, vmin=lo, vmax=hi, cmap="viridis")
+        ax.set_title(f"{name} eps_r")
+        ax.set_xlabel("x (m)")
+        ax.set_ylabel("y (m)")
+    fig.colorbar(im, ax=axes, shrink=0.9)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
