@@ -6,7 +6,8 @@
   back-propagated data, ``J = gamma G_S^H E_s`` with the gamma that best fits the data, the
   total field follows from ``E = E_inc + G_D J``, and the contrast of each cell is the
   least-squares fit of ``J = chi E`` over all incidences.
-* :func:`rrmse`: relative root-mean-square error of a permittivity map.
+* :func:`rrmse`: relative root-mean-square error of a permittivity map; :func:`ssim`: the
+  structural similarity of scikit-image (Wang et al., IEEE TIP 13(4), 2004).
 """
 
 from __future__ import annotations
@@ -49,3 +50,11 @@ def back_propagation(
 def rrmse(estimate: np.ndarray, truth: np.ndarray) -> float:
     """Relative RMSE of ``eps_r``: ``||est - true|| / ||true||`` (Wei and Chen 2019)."""
     return float(np.linalg.norm(estimate - truth) / np.linalg.norm(truth))
+
+
+def ssim(estimate: np.ndarray, truth: np.ndarray) -> float:
+    """Structural similarity of ``estimate`` to ``truth`` (scikit-image), data range of truth."""
+    from skimage.metrics import structural_similarity
+
+    rng = float(np.ptp(truth)) or 1.0
+    return float(structural_similarity(truth, estimate, data_range=rng))

@@ -56,7 +56,7 @@ def invert_cmd(
     ),
 ) -> None:
     """Simulate the benchmark data of a profile on a 2x finer grid and invert it."""
-    from rfdesign.optimizers.scatter_inversion import back_propagation, rrmse
+    from rfdesign.optimizers.scatter_inversion import back_propagation, rrmse, ssim
     from rfdesign.plots import plot_profiles
 
     if profile not in PROFILES:
@@ -85,6 +85,7 @@ def invert_cmd(
         "seed": seed,
         "rrmse_eps": rrmse(est, truth),
         "rrmse_contrast": rrmse(est - 1, truth - 1),
+        "ssim": ssim(est, truth),
         "forward_ms": t_forward * 1e3,
         "inversion_ms": t_inv * 1e3,
     }
@@ -93,6 +94,7 @@ def invert_cmd(
     plot_profiles(truth, est, mom.grid.half_width, out_dir / "profiles.png", title=method.upper())
     out.print(
         f"{profile} ({method}, {grid} x {grid}, {noise:.0%} noise): RRMSE of eps_r "
-        f"{report['rrmse_eps']:.4f}, of the contrast {report['rrmse_contrast']:.3f}; "
+        f"{report['rrmse_eps']:.4f}, of the contrast {report['rrmse_contrast']:.3f}; SSIM "
+        f"{report['ssim']:.3f}; "
         f"inversion {t_inv * 1e3:.0f} ms -> {out_dir}/profiles.png"
     )

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from rfdesign.optimizers.scatter_inversion import back_propagation, rrmse
+from rfdesign.optimizers.scatter_inversion import back_propagation, rrmse, ssim
 from rfdesign.solvers.mom2d import Grid2D, MoM2D
 
 K0 = 2 * np.pi * 400e6 / 299_792_458.0  # 400 MHz
@@ -25,6 +25,10 @@ def test_bp_finds_the_cylinder_and_beats_the_empty_guess():
     # BP images are blurred; it must still beat the empty guess clearly: relative error of the
     # contrast 0.78 measured, the empty guess scores 1.0 (RRMSE of eps_r: 0.060 vs 0.076)
     assert rrmse(est - 1, truth - 1) < 0.85
+    assert ssim(truth, truth) == 1.0
+    # measured 0.79; note that SSIM scores the empty guess 0.80 here: one small object in a
+    # large empty domain rewards a flat image, so SSIM is reported next to RRMSE, not alone
+    assert 0.6 < ssim(est, truth) < 1.0
     x, y = grid.centres
     peak = np.unravel_index(np.argmax(est), est.shape)
     assert np.hypot(x[peak] - 0.3, y[peak] + 0.2) < 0.3  # the peak lies inside the cylinder
