@@ -16,12 +16,12 @@ import numpy as np
 
 def run() -> str:
     """The Markdown table."""
+    from rfdesign.scatter_profiles import benchmark_setup, ring
     from rfdesign.solvers import mie2d
     from rfdesign.solvers.mom2d import Grid2D, MoM2D
 
     k0 = 2 * np.pi
-    phi = np.linspace(0, 2 * np.pi, 32, endpoint=False)
-    rx = 3.0 * np.column_stack([np.cos(phi), np.sin(phi)])
+    rx = ring(32)
     ref = mie2d.scattered_field(k0, 0.3, 2.0, rx)
     lines = [
         "| cells per wavelength (medium) | grid | relative error vs series | GMRES iterations | ms |",
@@ -39,11 +39,9 @@ def run() -> str:
         err = np.linalg.norm(res.scattered[0] - ref) / np.linalg.norm(ref)
         lines.append(f"| {cpl} | {n} x {n} | {err:.4f} | {res.iterations} | {ms:.0f} |")
 
-    k0 = 2 * np.pi * 400e6 / 299_792_458.0
+    k0, tx, rx = benchmark_setup()
     grid = Grid2D(64, 1.0)
     mom = MoM2D(grid, k0)
-    ang = np.linspace(0, 2 * np.pi, 16, endpoint=False)
-    tx = 3 * np.column_stack([np.cos(ang), np.sin(ang)])
     x, y = grid.centres
     eps = np.ones((64, 64))
     eps[(x - 0.3) ** 2 + y**2 < 0.09] = 1.5

@@ -24,7 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rfdesign.optimizers.masks import MaskSet
+from rfdesign.optimizers.masks import DB_FLOOR, MaskSet
+from rfdesign.surrogates.metrics import s_db
 
 
 def chebyshev_g(n: int, ripple_db: float) -> np.ndarray:
@@ -158,10 +159,7 @@ def best_margin(
 
     def worst(x: np.ndarray) -> float:
         s11, s21 = response(unpack(x), f, f0_ghz, fbw, qu)
-        with np.errstate(divide="ignore"):
-            db11 = 20 * np.log10(np.abs(s11) + 1e-300)
-            db21 = 20 * np.log10(np.abs(s21) + 1e-300)
-        return float(masks.margins(db11[None], db21[None]).min())
+        return float(masks.margins(s_db(s11, DB_FLOOR)[None], s_db(s21, DB_FLOOR)[None]).min())
 
     starts = [chebyshev_matrix(n, r)[iu, ju] for r in (0.01, 0.04, 0.1, 0.2, 0.5)]
     bound = max(3.0, 1.5 * float(np.max(np.abs(starts))))

@@ -18,6 +18,9 @@ from typing import Literal
 
 import numpy as np
 
+DB_FLOOR = -300.0
+"""|S| = 0 (e.g. a layout that is not simulated) is scored as -300 dB, not minus infinity."""
+
 
 @dataclass(frozen=True)
 class Mask:

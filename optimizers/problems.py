@@ -24,7 +24,8 @@ import numpy as np
 from pymoo.core.problem import Problem
 
 from rfdesign.layouts.grid import PixelGrid, corner_contact_counts
-from rfdesign.optimizers.masks import MaskSet
+from rfdesign.optimizers.masks import DB_FLOOR, MaskSet
+from rfdesign.surrogates.metrics import s_db
 
 Evaluator = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
 """bits ``N x d`` (uint8) -> (|S11| dB ``N x F``, |S21| dB ``N x F``)."""
@@ -44,10 +45,7 @@ def network_evaluator(simulate: Callable[[np.ndarray], np.ndarray]) -> Evaluator
     """An evaluator from any ``bits -> S (N x F x 2 x 2)`` callable (a solver batch)."""
 
     def evaluate(bits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        s = np.asarray(simulate(bits))
-        with np.errstate(divide="ignore"):
-            db = 20 * np.log10(np.abs(s))
-        db = np.maximum(db, -300.0)
+        db = s_db(simulate(bits), DB_FLOOR)
         return db[:, :, 0, 0], db[:, :, 1, 0]
 
     return evaluate
@@ -107,8 +105,11 @@ class SolverEvaluator:
         skip = np.zeros(len(bits), bool)
         if self.skip_corner_contacts:
             skip = corner_contact_counts(self.grid.masks(bits)) > 0
-        todo = {b.tobytes(): b for b, sk in zip(bits, skip, strict=True) if not sk}
-        todo = {k: b for k, b in todo.items() if k not in self.networks}
+        todo = {
+            b.tobytes(): b
+            for b, sk in zip(bits, skip, strict=True)
+            if not sk and b.tobytes() not in self.networks
+        }
         if todo:
             layouts = [Layout.from_bits(self.grid, b) for b in todo.values()]
             if self.executor is None:

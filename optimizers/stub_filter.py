@@ -22,7 +22,8 @@ from rfdesign.layouts.feeds import microstrip_line, microstrip_width_mm
 from rfdesign.layouts.grid import PixelGrid
 from rfdesign.layouts.layout import Layout
 from rfdesign.layouts.substrate import ALUMINA_127UM, Substrate
-from rfdesign.optimizers.masks import Mask, MaskSet
+from rfdesign.optimizers.masks import DB_FLOOR, Mask, MaskSet
+from rfdesign.surrogates.metrics import s_db
 
 ARM_MM = 0.6
 """Length of line on each side of the stub, mm."""
@@ -70,7 +71,7 @@ class StubFilterProblem:
     def objective(self, response_db: np.ndarray) -> float:
         """Minus the worst margin (dB) of |S21| ``response_db``: <= 0 means the masks hold."""
         r = np.asarray(response_db, float)[None]
-        return float(-self.masks.margins(np.full_like(r, -300.0), r).min())
+        return float(-self.masks.margins(np.full_like(r, DB_FLOOR), r).min())
 
     def layout(self, x: np.ndarray) -> Layout:
         """The mirrored pixel layout of design ``x = (stub length, stub width)`` (mm)."""
@@ -99,7 +100,7 @@ class StubFilterProblem:
         stub = stub_media.line(length * 1e-3, "m") ** stub_media.open()
         shunt = skrf.network.connect(feed.tee(), 2, stub, 0)
         net = arm**shunt**arm
-        return 20 * np.log10(np.maximum(np.abs(net.s[:, 1, 0]), 1e-15))
+        return s_db(net.s[:, 1, 0], DB_FLOOR)
 
     def fine_model(self, solver):
         """The fine model ``x -> |S21| dB`` simulated by ``solver`` (openEMS)."""
@@ -107,6 +108,6 @@ class StubFilterProblem:
         def fine(x: np.ndarray) -> np.ndarray:
             x = np.clip(x, self.lower, self.upper)
             net = solver.simulate(self.layout(x), np.asarray(self.f_ghz))
-            return 20 * np.log10(np.maximum(np.abs(net.s[:, 1, 0]), 1e-15))
+            return s_db(net.s[:, 1, 0], DB_FLOOR)
 
         return fine

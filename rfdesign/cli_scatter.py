@@ -23,13 +23,10 @@ METHODS = ("bp",)
 
 
 def _setup(n: int):
+    from rfdesign.scatter_profiles import benchmark_setup
     from rfdesign.solvers.mom2d import Grid2D, MoM2D
 
-    k0 = 2 * np.pi * 400e6 / 299_792_458.0
-    ang = np.linspace(0, 2 * np.pi, 16, endpoint=False)
-    tx = 3 * np.column_stack([np.cos(ang), np.sin(ang)])
-    ang = np.linspace(0, 2 * np.pi, 32, endpoint=False)
-    rx = 3 * np.column_stack([np.cos(ang), np.sin(ang)])
+    k0, tx, rx = benchmark_setup()
     return MoM2D(Grid2D(2 * n, 1.0), k0), MoM2D(Grid2D(n, 1.0), k0), tx, rx
 
 

@@ -139,8 +139,9 @@ class SpecReport:
 
 
 def _db(s: np.ndarray) -> np.ndarray:
-    with np.errstate(divide="ignore"):
-        return np.maximum(20 * np.log10(np.abs(s)), DB_FLOOR)
+    from rfdesign.surrogates.metrics import s_db
+
+    return s_db(s, DB_FLOOR)
 
 
 def _band_samples(

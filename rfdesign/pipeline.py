@@ -241,21 +241,19 @@ def design_filter(
     problem = PixelFilterProblem(grid, masks, evaluator, search.allow_corner_contacts)
 
     algorithm = search.algorithm
+    budget = search.population * search.generations
     if algorithm == "auto":
         limit = EXHAUSTIVE_LIMIT_BITS
         if on_solver:
-            limit = min(limit, int(np.log2(search.population * search.generations)))
+            limit = min(limit, int(np.log2(budget)))
         algorithm = "exhaustive" if grid.n_bits <= limit else "ga"
-    budget = search.population * search.generations
     say("search", 0, budget if on_solver else 1)
     if algorithm == "exhaustive":
         found = exhaustive(problem, top_k=search.top_k)
     elif algorithm == "nsga2":
         found, pareto = _nsga2(problem, search, seed)
     elif algorithm == "random":
-        found = random_search(
-            problem, search.population * search.generations, seed=seed, top_k=search.top_k
-        )
+        found = random_search(problem, budget, seed=seed, top_k=search.top_k)
     else:
         initial = np.array([list(map(int, b)) for b in search.initial], np.uint8)
         found = run_ga(
@@ -322,7 +320,8 @@ def design_filter(
             report_ver = evaluate_network(spec, verified_net)
     n_search = evaluator.new_runs if on_solver else 0
     search_failed = evaluator.failed if on_solver else []
-    n_ver = 0 if verify == "none" else len(layouts) - (len(layouts) if on_solver else 0)
+    # on the solver, the candidates were simulated by the search: verifying them costs nothing
+    n_ver = 0 if verify == "none" or on_solver else len(layouts)
     provenance = {
         "rfdesign": __version__,
         "surrogate": surrogate_desc,

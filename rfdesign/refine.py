@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from rfdesign.evaluation import spec_mask_set
+from rfdesign.evaluation import DB_FLOOR, spec_mask_set
 from rfdesign.layouts.grid import PixelGrid
 from rfdesign.layouts.layout import Layout
 from rfdesign.spec import FilterSpec
@@ -85,22 +85,17 @@ def refine_sizes(
     """
     from rfdesign.optimizers.space_mapping import space_map
     from rfdesign.solvers.circuit import simulate_bits
+    from rfdesign.surrogates.metrics import s_db
 
     f = np.asarray(spec.frequencies_ghz(), float)
     masks = spec_mask_set(spec, f)
     grid, bits = layout.grid, layout.bits
     x0 = np.array([*grid.column_widths_mm, *grid.row_heights_mm])
-    # keep the feed inside the patch: rows may not shrink below what the feed touches
     lower = x0 * (1 - SIZE_RANGE)
     upper = x0 * (1 + SIZE_RANGE)
 
-    def db(s: np.ndarray) -> np.ndarray:
-        with np.errstate(divide="ignore"):
-            out = 20 * np.log10(np.abs(s))
-        return np.maximum(out, -300.0)
-
     def response(s: np.ndarray) -> np.ndarray:
-        return np.concatenate([db(s[:, 1, 0]), db(s[:, 0, 0])])
+        return np.concatenate([s_db(s[:, 1, 0], DB_FLOOR), s_db(s[:, 0, 0], DB_FLOOR)])
 
     def objective(r: np.ndarray) -> float:
         n = f.size

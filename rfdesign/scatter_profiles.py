@@ -15,6 +15,20 @@ import numpy as np
 
 from rfdesign.solvers.mom2d import Grid2D
 
+BENCHMARK_FREQUENCY_HZ = 400e6
+"""Frequency of the benchmark setup (domain [-1, 1]^2 m)."""
+
+
+def ring(count: int, radius_m: float = 3.0) -> np.ndarray:
+    """``count`` points evenly spaced on a circle of ``radius_m`` (``count x 2``, m)."""
+    ang = np.linspace(0, 2 * np.pi, count, endpoint=False)
+    return radius_m * np.column_stack([np.cos(ang), np.sin(ang)])
+
+
+def benchmark_setup() -> tuple[float, np.ndarray, np.ndarray]:
+    """``(k0 in rad/m, 16 transmitters, 32 receivers)`` on the 3 m circle at 400 MHz."""
+    return 2 * np.pi * BENCHMARK_FREQUENCY_HZ / 299_792_458.0, ring(16), ring(32)
+
 
 def circles(
     grid: Grid2D,
