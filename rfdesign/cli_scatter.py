@@ -53,7 +53,7 @@ def invert_cmd(
     ),
 ) -> None:
     """Simulate the benchmark data of a profile on a 2x finer grid and invert it."""
-    from rfdesign.optimizers.scatter_inversion import back_propagation, rrmse, ssim
+    from rfdesign.optimizers.scatter_inversion import ScatterSetup, back_propagation, rrmse, ssim
     from rfdesign.plots import plot_profiles
 
     if profile not in PROFILES:
@@ -69,7 +69,7 @@ def invert_cmd(
     scale = noise * np.sqrt(np.mean(np.abs(e_s) ** 2) / 2)
     e_s = e_s + scale * (rng.normal(size=e_s.shape) + 1j * rng.normal(size=e_s.shape))
     t0 = time.perf_counter()
-    est = back_propagation(mom, e_s, mom.line_sources(tx), rx)
+    est = back_propagation(ScatterSetup(mom, tx, rx), e_s)
     t_inv = time.perf_counter() - t0
     truth = _profile(profile, mom.grid, seed, index)
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from rfdesign.optimizers.scatter_inversion import back_propagation, rrmse, ssim
+from rfdesign.optimizers.scatter_inversion import ScatterSetup, back_propagation, rrmse, ssim
 from rfdesign.solvers.mom2d import Grid2D, MoM2D
 
 K0 = 2 * np.pi * 400e6 / 299_792_458.0  # 400 MHz
@@ -20,7 +20,7 @@ def test_bp_finds_the_cylinder_and_beats_the_empty_guess():
         return 1 + 0.3 * g.coverage(lambda x, y: (x - 0.3) ** 2 + (y + 0.2) ** 2 < 0.3**2)
 
     data = fine.solve(cylinder(fine_grid), fine.line_sources(TX), RX).scattered
-    est = back_propagation(mom, data, mom.line_sources(TX), RX)
+    est = back_propagation(ScatterSetup(mom, TX, RX), data)
     truth = cylinder(grid)
     # BP images are blurred; it must still beat the empty guess clearly: relative error of the
     # contrast 0.78 measured, the empty guess scores 1.0 (RRMSE of eps_r: 0.060 vs 0.076)
