@@ -137,6 +137,13 @@ def bench_mom2d() -> str:
     return run()
 
 
+def bench_scatter() -> str:
+    """Inverse-scattering methods and FICLM (rfdesign/scatter_bench.py)."""
+    from bench_scatter import run
+
+    return run()
+
+
 BENCHES = {
     "layouts": bench_layouts,
     "circuit": bench_circuit,
@@ -148,6 +155,7 @@ BENCHES = {
     "feasibility": bench_feasibility,
     "space_mapping": bench_space_mapping,
     "mom2d": bench_mom2d,
+    "scatter": bench_scatter,
 }
 
 

@@ -119,14 +119,22 @@ def register_method(name: str, method: InversionMethod) -> None:
     METHODS[name] = method
 
 
+_BUILTIN_MODULES = {"csi": "rfdesign.optimizers.scatter_csi"}
+"""Methods registered by modules imported on first use (they import this module)."""
+
+
 def get_method(name: str) -> InversionMethod:
     """The registered method ``name``, or a KeyError that lists the known ones."""
     import difflib
+    import importlib
 
+    if name not in METHODS and name in _BUILTIN_MODULES:
+        importlib.import_module(_BUILTIN_MODULES[name])
     if name not in METHODS:
-        close = difflib.get_close_matches(name, list(METHODS), n=1)
+        close = difflib.get_close_matches(name, list(set(METHODS) | set(_BUILTIN_MODULES)), n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise KeyError(f"unknown inversion method {name!r}{hint}; known: {', '.join(METHODS)}")
+        known = ", ".join(sorted(set(METHODS) | set(_BUILTIN_MODULES)))
+        raise KeyError(f"unknown inversion method {name!r}{hint}; known: {known}")
     return METHODS[name]
 
 

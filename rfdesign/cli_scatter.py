@@ -3,11 +3,16 @@
 The setup: domain [-1, 1]^2 m at 400 MHz, 16 line sources and 32 receivers on a 3 m circle;
 data computed by the MoM on a grid twice as fine as the inversion grid, with complex Gaussian
 noise of a given level relative to the RMS of the data.
+
+* ``simulate``: a dataset of objects and their data (resumable folder of chunks);
+* ``invert``: one object's data inverted by a method (BP, CSI, or a trained BPS / cGAN);
+* ``bench``: the benchmark table of every method (trains the networks on first use).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 from typing import Annotated
@@ -15,19 +20,28 @@ from typing import Annotated
 import numpy as np
 import typer
 
-from rfdesign.cli_common import fail, out
+from rfdesign.cli_common import fail, out, stage_progress
 
-scatter_app = typer.Typer(help="2-D inverse scattering (MoM, BP).", no_args_is_help=True)
+scatter_app = typer.Typer(
+    help="2-D inverse scattering (MoM, BP, CSI, BPS, cGAN, FICLM).", no_args_is_help=True
+)
 PROFILES = ("circles", "digit", "austria")
-METHODS = ("bp",)
+METHODS = ("bp", "csi", "bps", "cgan")
+LEARNED = ("bps", "cgan")
+
+
+def _cache_root() -> Path:
+    base = Path(os.environ.get("RFDESIGN_CACHE", Path.home() / ".cache" / "rfdesign"))
+    return base / "scatter"
 
 
 def _setup(n: int):
+    from rfdesign.optimizers.scatter_inversion import ScatterSetup
     from rfdesign.scatter_profiles import benchmark_setup
     from rfdesign.solvers.mom2d import Grid2D, MoM2D
 
     k0, tx, rx = benchmark_setup()
-    return MoM2D(Grid2D(2 * n, 1.0), k0), MoM2D(Grid2D(n, 1.0), k0), tx, rx
+    return MoM2D(Grid2D(2 * n, 1.0), k0), ScatterSetup(MoM2D(Grid2D(n, 1.0), k0), tx, rx)
 
 
 def _profile(name: str, grid, seed: int, index: int) -> np.ndarray:
@@ -40,38 +54,67 @@ def _profile(name: str, grid, seed: int, index: int) -> np.ndarray:
     return scatter_profiles.austria(grid)
 
 
+def _method(name: str, grid: int, model: Path | None):
+    from rfdesign.optimizers.scatter_inversion import get_method
+    from rfdesign.optimizers.scatter_learned import LearnedInversion
+    from rfdesign.surrogates.checkpoint import CheckpointError
+
+    if name not in LEARNED:
+        return get_method(name)
+    path = model or _cache_root() / f"model_{name}_{grid}"
+    if not (path / "model.yaml").exists():
+        fail(
+            f"--model: no trained {name} network at {path}; train one with `rfdesign scatter "
+            f"bench --grid {grid}` or pass --model DIR"
+        )
+    try:
+        return LearnedInversion.load(path)
+    except CheckpointError as exc:
+        fail(f"--model: {exc}")
+
+
 @scatter_app.command("invert")
 def invert_cmd(
     profile: Annotated[str, typer.Option(help="circles, digit or austria.")] = "circles",
-    method: Annotated[str, typer.Option(help="Inversion method: bp.")] = "bp",
+    method: Annotated[str, typer.Option(help="bp, csi, bps or cgan.")] = "bp",
     grid: Annotated[int, typer.Option(min=8, max=512, help="Inversion cells per side.")] = 64,
     noise: Annotated[float, typer.Option(min=0, max=1, help="Noise level (0.05 = 5 %).")] = 0.05,
     seed: Annotated[int, typer.Option(min=0, help="Seed of the object and the noise.")] = 0,
     index: Annotated[int, typer.Option(min=0, max=1796, help="Digit index.")] = 0,
+    model: Annotated[
+        Path | None,
+        typer.Option(help="Trained network for bps/cgan (default: the bench's, in the cache)."),
+    ] = None,
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for the results.")] = Path(
         "scatter_out"
     ),
 ) -> None:
     """Simulate the benchmark data of a profile on a 2x finer grid and invert it."""
-    from rfdesign.optimizers.scatter_inversion import ScatterSetup, back_propagation, rrmse, ssim
+    from rfdesign.optimizers.scatter_inversion import rrmse, ssim
     from rfdesign.plots import plot_profiles
+    from rfdesign.scatter_data import add_noise
 
     if profile not in PROFILES:
         fail(f"--profile: {profile!r} is not one of {', '.join(PROFILES)}")
     if method not in METHODS:
         fail(f"--method: {method!r} is not one of {', '.join(METHODS)}")
-    fine, mom, tx, rx = _setup(grid)
+    fine, setup = _setup(grid)
+    invert = _method(method, grid, model)
     t0 = time.perf_counter()
-    data = fine.solve(_profile(profile, fine.grid, seed, index), fine.line_sources(tx), rx)
+    data = fine.solve(
+        _profile(profile, fine.grid, seed, index),
+        fine.line_sources(setup.transmitters),
+        setup.receivers,
+    )
     t_forward = time.perf_counter() - t0
-    rng = np.random.default_rng(seed + 1)
-    e_s = data.scattered
-    scale = noise * np.sqrt(np.mean(np.abs(e_s) ** 2) / 2)
-    e_s = e_s + scale * (rng.normal(size=e_s.shape) + 1j * rng.normal(size=e_s.shape))
-    t0 = time.perf_counter()
-    est = back_propagation(ScatterSetup(mom, tx, rx), e_s)
-    t_inv = time.perf_counter() - t0
-    truth = _profile(profile, mom.grid, seed, index)
+    e_s = add_noise(data.scattered, noise, np.random.default_rng(seed + 1))
+    try:
+        t0 = time.perf_counter()
+        est = invert(setup, e_s)
+        t_inv = time.perf_counter() - t0
+    except ValueError as exc:
+        fail(f"--grid: {exc}")
+    truth = _profile(profile, setup.mom.grid, seed, index)
     out_dir.mkdir(parents=True, exist_ok=True)
     report = {
         "profile": profile,
@@ -88,10 +131,102 @@ def invert_cmd(
     }
     (out_dir / "report.json").write_text(json.dumps(report, indent=2))
     np.savez(out_dir / "profiles.npz", truth=truth, estimate=est)
-    plot_profiles(truth, est, mom.grid.half_width, out_dir / "profiles.png", title=method.upper())
+    plot_profiles(
+        truth, est, setup.mom.grid.half_width, out_dir / "profiles.png", title=method.upper()
+    )
     out.print(
         f"{profile} ({method}, {grid} x {grid}, {noise:.0%} noise): RRMSE of eps_r "
         f"{report['rrmse_eps']:.4f}, of the contrast {report['rrmse_contrast']:.3f}; SSIM "
         f"{report['ssim']:.3f}; "
         f"inversion {t_inv * 1e3:.0f} ms -> {out_dir}/profiles.png"
     )
+
+
+@scatter_app.command("simulate")
+def simulate_cmd(
+    family: Annotated[str, typer.Option(help="circles, digits or austria.")] = "circles",
+    count: Annotated[int, typer.Option(min=1, help="Number of objects.")] = 25,
+    grid: Annotated[int, typer.Option(min=8, max=512, help="Inversion cells per side.")] = 64,
+    data_factor: Annotated[
+        int, typer.Option(min=1, max=8, help="MoM data grid = grid x this (1 for training).")
+    ] = 2,
+    noise: Annotated[float, typer.Option(min=0, max=1, help="Noise level (0.05 = 5 %).")] = 0.05,
+    split: Annotated[str, typer.Option(help="train or test (which digit images).")] = "test",
+    fields: Annotated[bool, typer.Option(help="Store total fields (data factor 1).")] = False,
+    seed: Annotated[int, typer.Option(min=0, help="Seed of objects and noise.")] = 0,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Processes.")] = 1,
+    out_dir: Annotated[Path, typer.Option("--out", help="Dataset folder (resumable).")] = Path(
+        "scatter_data"
+    ),
+) -> None:
+    """Objects, MoM scattered fields (clean and noisy) and BP images, saved in chunks."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from rfdesign.scatter_data import ScatterDataSpec, generate
+
+    try:
+        spec = ScatterDataSpec(family, count, grid, data_factor, noise, seed, split, fields=fields)
+    except ValueError as exc:
+        fail(f"--{str(exc).split(':')[0].replace('_', '-')}: {exc}")
+    t0 = time.perf_counter()
+    with stage_progress() as progress:
+        cb = lambda done, total: progress("simulate", done, total)  # noqa: E731
+        try:
+            if workers > 1:
+                with ProcessPoolExecutor(workers) as ex:
+                    data = generate(spec, out_dir, executor=ex, progress=cb)
+            else:
+                data = generate(spec, out_dir, progress=cb)
+        except ValueError as exc:
+            fail(f"--out: {exc}")
+    out.print(
+        f"{len(data['eps'])} {family} objects on {grid} x {grid} (data on "
+        f"{grid * data_factor} x {grid * data_factor}, {noise:.0%} noise) in {out_dir} "
+        f"({time.perf_counter() - t0:.0f} s)"
+    )
+
+
+@scatter_app.command("bench")
+def bench_cmd(
+    grid: Annotated[int, typer.Option(min=8, max=256, help="Inversion cells per side.")] = 64,
+    train_count: Annotated[int, typer.Option(min=2, help="Training objects per family.")] = 600,
+    test_count: Annotated[int, typer.Option(min=1, help="Test objects per family.")] = 25,
+    epochs: Annotated[
+        str, typer.Option(help="Epochs bps,cgan,ficlm (comma-separated).")
+    ] = "25,8,20",
+    meep: Annotated[bool, typer.Option(help="Also invert Meep 2-D data.")] = True,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Processes for data.")] = 2,
+    cache: Annotated[
+        Path | None, typer.Option(help="Datasets and networks (default $RFDESIGN_CACHE/scatter).")
+    ] = None,
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the results.")] = Path(
+        "scatter_bench"
+    ),
+) -> None:
+    """Every method on circles, digits and Austria; FICLM against the MoM (table + plots)."""
+    from rfdesign.scatter_bench import BenchConfig, example_maps, run_bench
+
+    try:
+        ep = [int(v) for v in epochs.split(",")]
+        if len(ep) != 3 or min(ep) < 1:
+            raise ValueError
+    except ValueError:
+        fail(f"--epochs: expected three positive integers like 25,8,20, got {epochs!r}")
+    cfg = BenchConfig(
+        root=cache or _cache_root(),
+        n=grid,
+        train={"circles": train_count, "digits": train_count},
+        test={"circles": test_count, "digits": test_count, "austria": 1},
+        epochs=dict(zip(("bps", "cgan", "ficlm"), ep, strict=True)),
+        meep=meep,
+        workers=workers,
+    )
+    table, figures = run_bench(
+        cfg, log=lambda m: out.print(f"[dim]{time.strftime('%H:%M:%S')}[/] {m}")
+    )
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "scatter.md").write_text(table + "\n")
+    (out_dir / "scatter.json").write_text(json.dumps(figures, indent=2))
+    example_maps(cfg, out_dir / "profiles.png")
+    out.print(table)
+    out.print(f"-> {out_dir}/scatter.md, scatter.json, profiles.png")

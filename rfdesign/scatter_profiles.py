@@ -11,6 +11,8 @@ a finer grid describes the same object.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from rfdesign.solvers.mom2d import Grid2D
@@ -55,21 +57,35 @@ def circles(
     return eps
 
 
-def digit(grid: Grid2D, index: int, eps_r: float = 1.5, size_m: float | None = None) -> np.ndarray:
-    """Digit ``index`` of scikit-learn's digits data as a permittivity map (grey levels scale).
-
-    The 8 x 8 image (values 0-16) fills a square of ``size_m`` (default 80 % of the domain),
-    sampled by bilinear interpolation; 16 maps to ``eps_r``.
-    """
-    from scipy.interpolate import RegularGridInterpolator
+@lru_cache(maxsize=1)
+def _digit_images() -> np.ndarray:
     from sklearn.datasets import load_digits
 
-    img = load_digits().images[index][::-1]  # row 0 at the bottom (y up)
+    return load_digits().images
+
+
+def digit(
+    grid: Grid2D,
+    index: int,
+    eps_r: float = 1.5,
+    size_m: float | None = None,
+    offset_m: tuple[float, float] = (0.0, 0.0),
+) -> np.ndarray:
+    """Digit ``index`` of scikit-learn's digits data as a permittivity map (grey levels scale).
+
+    The 8 x 8 image (values 0-16) fills a square of ``size_m`` (default 80 % of the domain)
+    centred at ``offset_m`` (x, y in m), sampled by bilinear interpolation; 16 maps to
+    ``eps_r``.
+    """
+    from scipy.interpolate import RegularGridInterpolator
+
+    img = _digit_images()[index][::-1]  # row 0 at the bottom (y up)
     size = size_m or 1.6 * grid.half_width
     axis = (np.arange(8) + 0.5) / 8 * size - size / 2
     interp = RegularGridInterpolator((axis, axis), img / 16.0, bounds_error=False, fill_value=0.0)
     x, y = grid.centres
-    level = np.clip(interp(np.column_stack([y.ravel(), x.ravel()])).reshape(x.shape), 0, 1)
+    pts = np.column_stack([(y - offset_m[1]).ravel(), (x - offset_m[0]).ravel()])
+    level = np.clip(interp(pts).reshape(x.shape), 0, 1)
     return 1 + (eps_r - 1) * level
 
 

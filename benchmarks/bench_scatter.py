@@ -1,0 +1,26 @@
+"""Inverse scattering: BP, CSI, BPS, cGAN on circles, digits and Austria; FICLM vs the MoM.
+
+The benchmark itself lives in :mod:`rfdesign.scatter_bench` (also ``rfdesign scatter bench``);
+datasets and trained networks are cached in ``$RFDESIGN_CACHE/scatter``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+
+def run() -> str:
+    """The Markdown tables (figures also in benchmarks/results/scatter.json)."""
+    from rfdesign.scatter_bench import BenchConfig, run_bench
+
+    base = Path(os.environ.get("RFDESIGN_CACHE", Path.home() / ".cache" / "rfdesign"))
+    table, figures = run_bench(
+        BenchConfig(root=base / "scatter"),
+        log=lambda m: print(f"[{time.strftime('%H:%M:%S')}] {m}", flush=True),
+    )
+    out = Path(__file__).resolve().parent / "results" / "scatter.json"
+    out.write_text(json.dumps(figures, indent=2))
+    return table

@@ -1,0 +1,261 @@
+"""FICLM: a network that learns the induced contrast current, as a fast 2-D forward solver.
+
+After Ma, Wei, Chen et al. ("Learning-based fast electromagnetic scattering solver through
+generative adversarial network", IEEE TAP 69(4), 2021; the "fast induced current learning
+method"): a U-Net generator maps (contrast, incident fields) to the induced current, a PatchGAN
+critic sharpens it, and the scattered field follows from the known Green's function,
+``E_s = G_S J``. Here the generator predicts the scattered part of the total field in the
+cells, ``D = E - E_inc``, for all transmitters at once (inputs: the contrast and the real and
+imaginary parts of the incident fields, ``1 + 2T`` channels; outputs ``2T`` channels), and
+``J = chi (E_inc + D)``. The supervised loss is the relative error of ``J`` plus the relative
+error of the scattered field at the receivers, so the network is trained on what it is judged
+by.
+
+Training pairs come from the MoM (total fields on the network's grid). The measurement setup is
+symmetric under the eight rotations and reflections of the square, which map transmitters onto
+each other, so a pair is augmented by a dihedral map of every image plus the matching
+permutation of the transmitter channels (found from the incident fields themselves).
+
+Shapes: contrast ``B x n x n``; incident fields ``T x n x n`` complex; ``g_s`` ``R x n^2``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+KIND = "ficlm"
+MODEL_VERSION = 1
+CONTRAST_SCALE = 0.5
+
+
+def _dihedral(a: np.ndarray, k: int, flip: bool) -> np.ndarray:
+    a = np.rot90(a, k, axes=(-2, -1))
+    return a[..., ::-1, :] if flip else a
+
+
+def transmitter_permutations(e_inc: np.ndarray) -> dict[tuple[int, bool], np.ndarray]:
+    """For each dihedral map, ``perm`` with ``map(E_inc[perm[t]]) == E_inc[t]``.
+
+    Raises:
+        ValueError: If the transmitters are not symmetric under a map.
+    """
+    out = {}
+    scale = np.abs(e_inc).max()
+    for k in range(4):
+        for flip in (False, True):
+            mapped = _dihedral(e_inc, k, flip)
+            err = np.abs(e_inc[:, None] - mapped[None]).max(axis=(-2, -1)) / scale  # t x p
+            perm = np.argmin(err, axis=1)
+            if err[np.arange(len(perm)), perm].max() > 1e-6 or len(set(perm)) != len(perm):
+                raise ValueError(
+                    "e_inc: the transmitters are not symmetric under the square's "
+                    "rotations and reflections; train without augmentation"
+                )
+            out[(k, flip)] = perm
+    return out
+
+
+@dataclass
+class FICLM:
+    """Induced-current network for one measurement setup.
+
+    Attributes:
+        e_inc: Incident fields in the cells, ``T x n x n`` complex.
+        g_s: Receiver operator ``R x n^2`` complex.
+        width: U-Net width.
+        depth: U-Net depth.
+        model: The trained generator (None before :meth:`fit`).
+        meta: Training settings and figures.
+    """
+
+    e_inc: np.ndarray
+    g_s: np.ndarray
+    width: int = 32
+    depth: int = 3
+    model: object = None
+    meta: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.e_inc = np.asarray(self.e_inc, complex)
+        self.g_s = np.asarray(self.g_s, complex)
+        self.field_scale = float(1 / np.sqrt(np.mean(np.abs(self.e_inc) ** 2)))
+        inc = self.e_inc * self.field_scale
+        self._inc_channels = np.concatenate([inc.real, inc.imag]).astype(np.float32)
+
+    @property
+    def transmitters(self) -> int:
+        """Number of transmitters ``T``."""
+        return len(self.e_inc)
+
+    def _inputs(self, eps: np.ndarray) -> np.ndarray:
+        chi = ((np.asarray(eps).real - 1) / CONTRAST_SCALE)[:, None].astype(np.float32)
+        inc = np.broadcast_to(self._inc_channels, (len(chi), *self._inc_channels.shape))
+        return np.concatenate([chi, inc], axis=1)
+
+    def _build(self):
+        from rfdesign.surrogates.scatter_nets import UNet
+
+        t = self.transmitters
+        return UNet(1 + 2 * t, 2 * t, self.width, self.depth)
+
+    def _loss(self):
+        import torch
+
+        t = self.transmitters
+        g_s = torch.from_numpy(self.g_s.T.astype(np.complex64))  # N x R
+
+        def loss(pred, target, x):
+            chi = x[:, :1] * CONTRAST_SCALE
+            inc = torch.complex(x[:, 1 : 1 + t], x[:, 1 + t :])
+            j_true = (chi * (inc + torch.complex(target[:, :t], target[:, t:]))).flatten(2)
+            j_pred = (chi * (inc + torch.complex(pred[:, :t], pred[:, t:]))).flatten(2)
+            dj = j_pred - j_true
+            rel_j = dj.abs().square().sum((1, 2)) / j_true.abs().square().sum((1, 2))
+            es_true, des = j_true @ g_s, dj @ g_s
+            rel_s = des.abs().square().sum((1, 2)) / es_true.abs().square().sum((1, 2))
+            return torch.mean(rel_j + rel_s)
+
+        return loss
+
+    def fit(
+        self,
+        eps: np.ndarray,
+        total: np.ndarray,
+        epochs: int = 20,
+        seed: int = 0,
+        critic: bool = True,
+        adv_weight: float = 1e-3,
+        val: tuple[np.ndarray, np.ndarray] | None = None,
+        log=None,
+    ) -> FICLM:
+        """Train the generator (and critic) on MoM solutions of the same grid.
+
+        Args:
+            eps: Permittivity maps ``N x n x n``.
+            total: MoM total fields ``N x T x n x n`` for the setup's incident fields.
+            epochs: Training epochs.
+            seed: Seed of initialisation, shuffling and augmentation.
+            critic: Train adversarially with a PatchGAN critic on (inputs, fields).
+            adv_weight: Weight of the adversarial term.
+            val: Validation pair ``(eps, total)``.
+            log: Called with one line per epoch.
+
+        Returns:
+            self, trained.
+        """
+        import torch
+
+        from rfdesign.surrogates.scatter_nets import PatchCritic, fit
+
+        perms = transmitter_permutations(self.e_inc)
+        t = self.transmitters
+
+        def targets(tot):
+            d = (np.asarray(tot) - self.e_inc[None]) * self.field_scale
+            return np.concatenate([d.real, d.imag], axis=1).astype(np.float32)
+
+        def augment(xb, yb, rng):
+            k, flip = int(rng.integers(4)), bool(rng.integers(2))
+            perm = perms[(k, flip)]
+            idx = np.concatenate([perm, perm + t])
+            xb, yb = _dihedral(xb, k, flip), _dihedral(yb, k, flip)
+            return np.concatenate([xb[:, :1], xb[:, 1:][:, idx]], axis=1), yb[:, idx]
+
+        torch.manual_seed(seed)
+        self.model = self._build()
+        vxy = None if val is None else (self._inputs(val[0]), targets(val[1]))
+        hist = fit(
+            self.model,
+            self._inputs(eps),
+            targets(total),
+            self._loss(),
+            epochs,
+            seed=seed,
+            augment=augment,
+            val=vxy,
+            log=log,
+            critic=PatchCritic(1 + 4 * t) if critic else None,
+            adv_weight=adv_weight,
+        )
+        self.meta = {
+            "epochs": epochs,
+            "seed": seed,
+            "samples": len(eps),
+            "critic": critic,
+            "adv_weight": adv_weight if critic else None,
+            "train_loss": hist.train[-1],
+            "val_loss": hist.val[-1] if hist.val else None,
+            "train_seconds": hist.seconds,
+            "torch": str(torch.__version__),
+        }
+        return self
+
+    def currents(self, eps: np.ndarray) -> np.ndarray:
+        """Predicted contrast currents ``B x T x n x n`` for maps ``eps`` (``B x n x n``)."""
+        from rfdesign.surrogates.scatter_nets import predict
+
+        if self.model is None:
+            raise RuntimeError("FICLM: not trained; call fit() or load()")
+        eps = np.asarray(eps)
+        t = self.transmitters
+        out = predict(self.model, self._inputs(eps))
+        d = (out[:, :t] + 1j * out[:, t:]) / self.field_scale
+        return (eps - 1)[:, None] * (self.e_inc[None] + d)
+
+    def scattered(self, eps: np.ndarray) -> np.ndarray:
+        """Scattered fields at the receivers ``B x T x R`` for maps ``eps`` (``B x n x n``)."""
+        j = self.currents(eps)
+        return j.reshape(*j.shape[:2], -1) @ self.g_s.T
+
+    def save(self, directory: str | Path) -> Path:
+        """Checkpoint folder (weights + ``model.yaml``; the setup is stored for the check)."""
+        from rfdesign.surrogates.checkpoint import save_checkpoint
+        from rfdesign.surrogates.scatter_nets import state_arrays
+
+        tensors = state_arrays(self.model, "net.")
+        tensors["e_inc_re"], tensors["e_inc_im"] = self.e_inc.real, self.e_inc.imag
+        tensors["g_s_re"], tensors["g_s_im"] = self.g_s.real, self.g_s.imag
+        return save_checkpoint(
+            directory,
+            tensors,
+            {
+                "kind": KIND,
+                "model_version": MODEL_VERSION,
+                "width": self.width,
+                "depth": self.depth,
+                **self.meta,
+            },
+        )
+
+    @classmethod
+    def load(cls, directory: str | Path) -> FICLM:
+        """Read a checkpoint written by :meth:`save`."""
+        from rfdesign.surrogates.checkpoint import load_checkpoint
+        from rfdesign.surrogates.scatter_nets import load_state_arrays
+
+        tensors, meta = load_checkpoint(directory, KIND, MODEL_VERSION)
+        obj = cls(
+            tensors["e_inc_re"] + 1j * tensors["e_inc_im"],
+            tensors["g_s_re"] + 1j * tensors["g_s_im"],
+            meta["width"],
+            meta["depth"],
+        )
+        obj.model = obj._build()
+        load_state_arrays(obj.model, tensors, "net.")
+        obj.model.eval()
+        obj.meta = {k: v for k, v in meta.items() if k not in ("kind", "model_version")}
+        return obj
+
+
+def timed(fn, *args, repeat: int = 3) -> tuple[object, float]:
+    """``(result, best wall seconds of repeat calls)``."""
+    best, result = np.inf, None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        result = fn(*args)
+        best = min(best, time.perf_counter() - t0)
+    return result, best
