@@ -192,8 +192,9 @@ def bench_cmd(
     train_count: Annotated[int, typer.Option(min=2, help="Training objects per family.")] = 600,
     test_count: Annotated[int, typer.Option(min=1, help="Test objects per family.")] = 25,
     epochs: Annotated[
-        str, typer.Option(help="Epochs bps,cgan,ficlm (comma-separated).")
-    ] = "25,8,20",
+        str,
+        typer.Option(help="Epochs bps,cgan,ficlm[,ficlm resumed at lr 3e-4] (comma-separated)."),
+    ] = "25,8,20,30",
     meep: Annotated[bool, typer.Option(help="Also invert Meep 2-D data.")] = True,
     workers: Annotated[int, typer.Option(min=1, max=64, help="Processes for data.")] = 2,
     cache: Annotated[
@@ -208,16 +209,16 @@ def bench_cmd(
 
     try:
         ep = [int(v) for v in epochs.split(",")]
-        if len(ep) != 3 or min(ep) < 1:
+        if len(ep) not in (3, 4) or min(ep[:3]) < 1 or min(ep) < 0:
             raise ValueError
     except ValueError:
-        fail(f"--epochs: expected three positive integers like 25,8,20, got {epochs!r}")
+        fail(f"--epochs: expected three or four integers like 25,8,20,30, got {epochs!r}")
     cfg = BenchConfig(
         root=cache or _cache_root(),
         n=grid,
         train={"circles": train_count, "digits": train_count},
         test={"circles": test_count, "digits": test_count, "austria": 1},
-        epochs=dict(zip(("bps", "cgan", "ficlm"), ep, strict=True)),
+        epochs=dict(zip(("bps", "cgan", "ficlm", "ficlm_more"), ep, strict=False)),
         meep=meep,
         workers=workers,
     )

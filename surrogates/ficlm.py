@@ -88,6 +88,9 @@ class FICLM:
         self.field_scale = float(1 / np.sqrt(np.mean(np.abs(self.e_inc) ** 2)))
         inc = self.e_inc * self.field_scale
         self._inc_channels = np.concatenate([inc.real, inc.imag]).astype(np.float32)
+        # single precision for the fast path (FICLM's error is far above 1e-7)
+        self._e_inc_flat = self.e_inc.reshape(len(self.e_inc), -1).astype(np.complex64)
+        self._g_s_t = np.ascontiguousarray(self.g_s.T.astype(np.complex64))  # N x R
 
     @property
     def transmitters(self) -> int:
@@ -134,6 +137,8 @@ class FICLM:
         adv_weight: float = 1e-3,
         val: tuple[np.ndarray, np.ndarray] | None = None,
         log=None,
+        resume: bool = False,
+        lr: float = 1e-3,
     ) -> FICLM:
         """Train the generator (and critic) on MoM solutions of the same grid.
 
@@ -146,6 +151,9 @@ class FICLM:
             adv_weight: Weight of the adversarial term.
             val: Validation pair ``(eps, total)``.
             log: Called with one line per epoch.
+            resume: Continue training the current (e.g. loaded) generator instead of a new one;
+                the epochs add up in :attr:`meta` (the critic starts afresh).
+            lr: Initial learning rate (cosine decay over ``epochs``).
 
         Returns:
             self, trained.
@@ -169,7 +177,9 @@ class FICLM:
             return np.concatenate([xb[:, :1], xb[:, 1:][:, idx]], axis=1), yb[:, idx]
 
         torch.manual_seed(seed)
-        self.model = self._build()
+        before = self.meta.get("epochs", 0) if resume and self.model is not None else 0
+        if not before:
+            self.model = self._build()
         vxy = None if val is None else (self._inputs(val[0]), targets(val[1]))
         hist = fit(
             self.model,
@@ -183,9 +193,10 @@ class FICLM:
             log=log,
             critic=PatchCritic(1 + 4 * t) if critic else None,
             adv_weight=adv_weight,
+            lr=lr,
         )
         self.meta = {
-            "epochs": epochs,
+            "epochs": before + epochs,
             "seed": seed,
             "samples": len(eps),
             "critic": critic,
@@ -210,9 +221,21 @@ class FICLM:
         return (eps - 1)[:, None] * self.e_inc[None] * (1 + r)
 
     def scattered(self, eps: np.ndarray) -> np.ndarray:
-        """Scattered fields at the receivers ``B x T x R`` for maps ``eps`` (``B x n x n``)."""
-        j = self.currents(eps)
-        return j.reshape(*j.shape[:2], -1) @ self.g_s.T
+        """Scattered fields at the receivers ``B x T x R`` for maps ``eps`` (``B x n x n``).
+
+        Only cells with contrast carry current, so only they enter ``G_S`` (complex64).
+        """
+        from rfdesign.surrogates.scatter_nets import predict
+
+        if self.model is None:
+            raise RuntimeError("FICLM: not trained; call fit() or load()")
+        eps = np.asarray(eps)
+        t, b = self.transmitters, len(eps)
+        chi = (eps - 1).reshape(b, 1, -1)
+        cells = np.flatnonzero(np.any(chi[:, 0] != 0, axis=0))
+        out = predict(self.model, self._inputs(eps)).reshape(b, 2 * t, -1)[..., cells]
+        j = chi[..., cells] * self._e_inc_flat[:, cells] * (1 + out[:, :t] + 1j * out[:, t:])
+        return (j.astype(np.complex64) @ self._g_s_t[cells]).astype(complex)
 
     def save(self, directory: str | Path) -> Path:
         """Checkpoint folder (weights + ``model.yaml``; the setup is stored for the check)."""

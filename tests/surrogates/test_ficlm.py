@@ -54,6 +54,9 @@ def test_ficlm_learns_the_currents_better_than_the_born_approximation(tmp_path):
     # measured on 16 x 16, 200 objects, 25 epochs: FICLM 0.19, Born 0.40 (median relative
     # error against the MoM on 32 x 32)
     assert err(pred) < 0.7 * err(born), (err(pred), err(born))
+    # the fast path (contrast cells only, single precision) equals G_S applied to the currents
+    j = ficlm.currents(test["eps"])
+    np.testing.assert_allclose(pred, j.reshape(len(j), 16, -1) @ setup.g_s.T, rtol=1e-4, atol=1e-9)
     ficlm.save(tmp_path / "m")
     loaded = FICLM.load(tmp_path / "m")
     np.testing.assert_allclose(loaded.scattered(test["eps"][:2]), pred[:2], rtol=1e-5, atol=1e-9)
