@@ -7,18 +7,16 @@ datasets and trained networks are cached in ``$RFDESIGN_CACHE/scatter``.
 from __future__ import annotations
 
 import json
-import os
 import time
 from pathlib import Path
 
 
 def run() -> str:
     """The Markdown tables (figures also in benchmarks/results/scatter.json)."""
-    from rfdesign.scatter_bench import BenchConfig, run_bench
+    from rfdesign.scatter_bench import BenchConfig, default_root, run_bench
 
-    base = Path(os.environ.get("RFDESIGN_CACHE", Path.home() / ".cache" / "rfdesign"))
     table, figures = run_bench(
-        BenchConfig(root=base / "scatter"),
+        BenchConfig(root=default_root()),
         log=lambda m: print(f"[{time.strftime('%H:%M:%S')}] {m}", flush=True),
     )
     out = Path(__file__).resolve().parent / "results" / "scatter.json"

@@ -22,12 +22,6 @@ from dataclasses import dataclass, field
 import numpy as np
 
 
-def receiver_operator(mom, receivers: np.ndarray) -> np.ndarray:
-    """``G_S``: contrast currents in the cells -> scattered field at receivers, ``R x N``."""
-    eye = np.eye(mom.grid.n**2).reshape(-1, mom.grid.n, mom.grid.n)
-    return mom.scattered_field(eye, receivers).T
-
-
 @dataclass
 class ScatterSetup:
     """A measurement configuration on an inversion grid.
@@ -50,7 +44,7 @@ class ScatterSetup:
         self.transmitters = np.atleast_2d(np.asarray(self.transmitters, float))
         self.receivers = np.atleast_2d(np.asarray(self.receivers, float))
         self.e_inc = self.mom.line_sources(self.transmitters)
-        self.g_s = receiver_operator(self.mom, self.receivers)
+        self.g_s = self.mom.receiver_matrix(self.receivers)
 
     @property
     def n(self) -> int:

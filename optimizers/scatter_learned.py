@@ -22,17 +22,12 @@ from pathlib import Path
 import numpy as np
 
 from rfdesign.optimizers.scatter_inversion import ScatterSetup, back_propagation
+from rfdesign.surrogates.ficlm import dihedral
 
 KIND = "scatter_unet"
 MODEL_VERSION = 1
 CONTRAST_SCALE = 0.5
 """Contrasts are divided by this before entering a network (eps_r 1.5 -> 1)."""
-
-
-def dihedral(a: np.ndarray, k: int, flip: bool) -> np.ndarray:
-    """One of the eight symmetries of the square on the last two axes of ``a``."""
-    a = np.rot90(a, k, axes=(-2, -1))
-    return a[..., ::-1, :] if flip else a
 
 
 def augment_pairs(x: np.ndarray, y: np.ndarray, rng: np.random.Generator):
@@ -75,32 +70,20 @@ class LearnedInversion:
 
     def save(self, directory: str | Path) -> Path:
         """Checkpoint folder: weights + ``model.yaml``."""
-        from rfdesign.surrogates.checkpoint import save_checkpoint
-        from rfdesign.surrogates.scatter_nets import state_arrays
+        from rfdesign.surrogates.scatter_nets import save_net
 
-        return save_checkpoint(
-            directory,
-            state_arrays(self.model),
-            {
-                "kind": KIND,
-                "model_version": MODEL_VERSION,
-                "method": self.method,
-                "n": self.n,
-                **self.meta,
-            },
-        )
+        sidecar = {"kind": KIND, "model_version": MODEL_VERSION, "method": self.method}
+        return save_net(directory, self.model, {**sidecar, "n": self.n, **self.meta})
 
     @classmethod
     def load(cls, directory: str | Path) -> LearnedInversion:
         """Read a checkpoint written by :meth:`save` (kind, version and hash checked)."""
-        from rfdesign.surrogates.checkpoint import load_checkpoint
-        from rfdesign.surrogates.scatter_nets import UNet, load_state_arrays
+        from rfdesign.surrogates.scatter_nets import UNet, load_net
 
-        tensors, meta = load_checkpoint(directory, KIND, MODEL_VERSION)
-        model = UNet(1, 1, width=meta["width"], depth=meta["depth"])
-        load_state_arrays(model, tensors)
-        model.eval()
-        meta = {k: v for k, v in meta.items() if k not in ("kind", "model_version")}
+        def build(meta, _tensors):
+            return UNet(1, 1, width=meta["width"], depth=meta["depth"])
+
+        model, _, meta = load_net(directory, KIND, MODEL_VERSION, build)
         return cls(model, meta.pop("method"), meta.pop("n"), meta)
 
 

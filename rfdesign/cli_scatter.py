@@ -12,7 +12,6 @@ noise of a given level relative to the RMS of the data.
 from __future__ import annotations
 
 import json
-import os
 import time
 from pathlib import Path
 from typing import Annotated
@@ -31,17 +30,9 @@ LEARNED = ("bps", "cgan")
 
 
 def _cache_root() -> Path:
-    base = Path(os.environ.get("RFDESIGN_CACHE", Path.home() / ".cache" / "rfdesign"))
-    return base / "scatter"
+    from rfdesign.scatter_bench import default_root
 
-
-def _setup(n: int):
-    from rfdesign.optimizers.scatter_inversion import ScatterSetup
-    from rfdesign.scatter_profiles import benchmark_setup
-    from rfdesign.solvers.mom2d import Grid2D, MoM2D
-
-    k0, tx, rx = benchmark_setup()
-    return MoM2D(Grid2D(2 * n, 1.0), k0), ScatterSetup(MoM2D(Grid2D(n, 1.0), k0), tx, rx)
+    return default_root()
 
 
 def _profile(name: str, grid, seed: int, index: int) -> np.ndarray:
@@ -98,14 +89,12 @@ def invert_cmd(
         fail(f"--profile: {profile!r} is not one of {', '.join(PROFILES)}")
     if method not in METHODS:
         fail(f"--method: {method!r} is not one of {', '.join(METHODS)}")
-    fine, setup = _setup(grid)
+    from rfdesign.scatter_data import inversion_setup
+
+    fine, setup = inversion_setup(2 * grid), inversion_setup(grid)
     invert = _method(method, grid, model)
     t0 = time.perf_counter()
-    data = fine.solve(
-        _profile(profile, fine.grid, seed, index),
-        fine.line_sources(setup.transmitters),
-        setup.receivers,
-    )
+    data = fine.mom.solve(_profile(profile, fine.mom.grid, seed, index), fine.e_inc, fine.receivers)
     t_forward = time.perf_counter() - t0
     e_s = add_noise(data.scattered, noise, np.random.default_rng(seed + 1))
     try:

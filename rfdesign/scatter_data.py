@@ -27,6 +27,7 @@ import os
 import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -108,16 +109,14 @@ def _sample(spec: ScatterDataSpec, index: int) -> dict[str, np.ndarray]:
     """Everything stored for one sample."""
     from rfdesign.optimizers.scatter_inversion import back_propagation
 
-    k0, tx, rx = scatter_profiles.benchmark_setup()
-    grid = Grid2D(spec.n, 1.0)
-    data_mom = MoM2D(Grid2D(spec.n * spec.data_factor, 1.0), k0)
-    result = data_mom.solve(
-        make_object(spec, data_mom.grid, index), data_mom.line_sources(tx), rx, rtol=spec.rtol
+    setup = inversion_setup(spec.n)
+    data = inversion_setup(spec.n * spec.data_factor)
+    result = data.mom.solve(
+        make_object(spec, data.mom.grid, index), data.e_inc, data.receivers, rtol=spec.rtol
     )
     noisy = add_noise(result.scattered, spec.noise, np.random.default_rng([spec.seed, index, 2]))
-    setup = _setup_cache(spec.n)
     out = {
-        "eps": make_object(spec, grid, index),
+        "eps": make_object(spec, setup.mom.grid, index),
         "e_scat": result.scattered,
         "e_noisy": noisy,
         "bp": back_propagation(setup, noisy),
@@ -127,16 +126,18 @@ def _sample(spec: ScatterDataSpec, index: int) -> dict[str, np.ndarray]:
     return out
 
 
-_SETUPS: dict[int, object] = {}
+@lru_cache(maxsize=4)
+def inversion_setup(n: int):
+    """The benchmark setup on ``n x n`` cells of [-1, 1]^2 m (one per process and grid).
 
-
-def _setup_cache(n: int):
+    Returns:
+        A :class:`rfdesign.optimizers.scatter_inversion.ScatterSetup` (MoM operator, incident
+        fields and receiver operator built once; do not modify it).
+    """
     from rfdesign.optimizers.scatter_inversion import ScatterSetup
 
-    if n not in _SETUPS:
-        k0, tx, rx = scatter_profiles.benchmark_setup()
-        _SETUPS[n] = ScatterSetup(MoM2D(Grid2D(n, 1.0), k0), tx, rx)
-    return _SETUPS[n]
+    k0, tx, rx = scatter_profiles.benchmark_setup()
+    return ScatterSetup(MoM2D(Grid2D(n, 1.0), k0), tx, rx)
 
 
 def _chunk(spec: ScatterDataSpec, start: int, stop: int) -> dict[str, np.ndarray]:

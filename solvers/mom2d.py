@@ -233,11 +233,15 @@ class MoM2D:
         scattered = None if receivers is None else self.scattered_field(current, receivers)
         return MoMResult(total, current, scattered)
 
-    def scattered_field(self, current: np.ndarray, receivers: np.ndarray) -> np.ndarray:
-        """Scattered field at ``receivers`` (``R x 2``, m) of contrast currents ``T x n x n``."""
+    def receiver_matrix(self, receivers: np.ndarray) -> np.ndarray:
+        """``G_S``: contrast currents in the cells -> scattered field at ``receivers``, ``R x N``."""
         x, y = self.grid.centres
         r = np.atleast_2d(np.asarray(receivers, float))
         rho = np.hypot(r[:, 0, None] - x.ravel()[None], r[:, 1, None] - y.ravel()[None])
         ka = self.k0 * self.a
-        g_s = 0.5j * np.pi * ka * j1(ka) * hankel1(0, self.k0 * rho)  # R x N
+        return 0.5j * np.pi * ka * j1(ka) * hankel1(0, self.k0 * rho)
+
+    def scattered_field(self, current: np.ndarray, receivers: np.ndarray) -> np.ndarray:
+        """Scattered field at ``receivers`` (``R x 2``, m) of contrast currents ``T x n x n``."""
+        g_s = self.receiver_matrix(receivers)
         return np.asarray(current).reshape(len(current), -1) @ g_s.T

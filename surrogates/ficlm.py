@@ -24,7 +24,6 @@ Shapes: contrast ``B x n x n``; incident fields ``T x n x n`` complex; ``g_s`` `
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,7 +34,8 @@ MODEL_VERSION = 2
 CONTRAST_SCALE = 0.5
 
 
-def _dihedral(a: np.ndarray, k: int, flip: bool) -> np.ndarray:
+def dihedral(a: np.ndarray, k: int, flip: bool) -> np.ndarray:
+    """One of the eight symmetries of the square on the last two axes of ``a``."""
     a = np.rot90(a, k, axes=(-2, -1))
     return a[..., ::-1, :] if flip else a
 
@@ -50,7 +50,7 @@ def transmitter_permutations(e_inc: np.ndarray) -> dict[tuple[int, bool], np.nda
     scale = np.abs(e_inc).max()
     for k in range(4):
         for flip in (False, True):
-            mapped = _dihedral(e_inc, k, flip)
+            mapped = dihedral(e_inc, k, flip)
             err = np.abs(e_inc[:, None] - mapped[None]).max(axis=(-2, -1)) / scale  # t x p
             perm = np.argmin(err, axis=1)
             if err[np.arange(len(perm)), perm].max() > 1e-6 or len(set(perm)) != len(perm):
@@ -173,7 +173,7 @@ class FICLM:
             k, flip = int(rng.integers(4)), bool(rng.integers(2))
             perm = perms[(k, flip)]
             idx = np.concatenate([perm, perm + t])
-            xb, yb = _dihedral(xb, k, flip), _dihedral(yb, k, flip)
+            xb, yb = dihedral(xb, k, flip), dihedral(yb, k, flip)
             return np.concatenate([xb[:, :1], xb[:, 1:][:, idx]], axis=1), yb[:, idx]
 
         torch.manual_seed(seed)
@@ -208,80 +208,55 @@ class FICLM:
         }
         return self
 
-    def currents(self, eps: np.ndarray) -> np.ndarray:
-        """Predicted contrast currents ``B x T x n x n`` for maps ``eps`` (``B x n x n``)."""
+    def _envelope(self, eps: np.ndarray) -> np.ndarray:
+        """The network's ``R = E / E_inc - 1``, ``B x 2T x N`` (real parts, then imaginary)."""
         from rfdesign.surrogates.scatter_nets import predict
 
         if self.model is None:
             raise RuntimeError("FICLM: not trained; call fit() or load()")
+        return predict(self.model, self._inputs(eps)).reshape(len(eps), 2 * self.transmitters, -1)
+
+    def currents(self, eps: np.ndarray) -> np.ndarray:
+        """Predicted contrast currents ``B x T x n x n`` for maps ``eps`` (``B x n x n``)."""
         eps = np.asarray(eps)
         t = self.transmitters
-        out = predict(self.model, self._inputs(eps))
-        r = out[:, :t] + 1j * out[:, t:]
-        return (eps - 1)[:, None] * self.e_inc[None] * (1 + r)
+        out = self._envelope(eps).reshape(len(eps), 2 * t, *eps.shape[1:])
+        return (eps - 1)[:, None] * self.e_inc[None] * (1 + out[:, :t] + 1j * out[:, t:])
 
     def scattered(self, eps: np.ndarray) -> np.ndarray:
         """Scattered fields at the receivers ``B x T x R`` for maps ``eps`` (``B x n x n``).
 
         Only cells with contrast carry current, so only they enter ``G_S`` (complex64).
         """
-        from rfdesign.surrogates.scatter_nets import predict
-
-        if self.model is None:
-            raise RuntimeError("FICLM: not trained; call fit() or load()")
         eps = np.asarray(eps)
         t, b = self.transmitters, len(eps)
         chi = (eps - 1).reshape(b, 1, -1)
         cells = np.flatnonzero(np.any(chi[:, 0] != 0, axis=0))
-        out = predict(self.model, self._inputs(eps)).reshape(b, 2 * t, -1)[..., cells]
+        out = self._envelope(eps)[..., cells]
         j = chi[..., cells] * self._e_inc_flat[:, cells] * (1 + out[:, :t] + 1j * out[:, t:])
         return (j.astype(np.complex64) @ self._g_s_t[cells]).astype(complex)
 
     def save(self, directory: str | Path) -> Path:
         """Checkpoint folder (weights + ``model.yaml``; the setup is stored for the check)."""
-        from rfdesign.surrogates.checkpoint import save_checkpoint
-        from rfdesign.surrogates.scatter_nets import state_arrays
+        from rfdesign.surrogates.scatter_nets import save_net
 
-        tensors = state_arrays(self.model, "net.")
-        tensors["e_inc_re"], tensors["e_inc_im"] = self.e_inc.real, self.e_inc.imag
-        tensors["g_s_re"], tensors["g_s_im"] = self.g_s.real, self.g_s.imag
-        return save_checkpoint(
-            directory,
-            tensors,
-            {
-                "kind": KIND,
-                "model_version": MODEL_VERSION,
-                "width": self.width,
-                "depth": self.depth,
-                **self.meta,
-            },
+        setup = {"e_inc_re": self.e_inc.real, "e_inc_im": self.e_inc.imag}
+        setup |= {"g_s_re": self.g_s.real, "g_s_im": self.g_s.imag}
+        sidecar = {"kind": KIND, "model_version": MODEL_VERSION, "width": self.width}
+        return save_net(
+            directory, self.model, {**sidecar, "depth": self.depth, **self.meta}, setup, "net."
         )
 
     @classmethod
     def load(cls, directory: str | Path) -> FICLM:
         """Read a checkpoint written by :meth:`save`."""
-        from rfdesign.surrogates.checkpoint import load_checkpoint
-        from rfdesign.surrogates.scatter_nets import load_state_arrays
+        from rfdesign.surrogates.scatter_nets import UNet, load_net
 
-        tensors, meta = load_checkpoint(directory, KIND, MODEL_VERSION)
-        obj = cls(
-            tensors["e_inc_re"] + 1j * tensors["e_inc_im"],
-            tensors["g_s_re"] + 1j * tensors["g_s_im"],
-            meta["width"],
-            meta["depth"],
-        )
-        obj.model = obj._build()
-        load_state_arrays(obj.model, tensors, "net.")
-        obj.model.eval()
-        obj.meta = {k: v for k, v in meta.items() if k not in ("kind", "model_version")}
-        return obj
+        def build(meta, tensors):
+            t = len(tensors["e_inc_re"])
+            return UNet(1 + 2 * t, 2 * t, meta["width"], meta["depth"])
 
-
-def timed(fn, *args, repeat: int = 3) -> tuple[object, float]:
-    """``(result, best wall seconds of repeat calls)``."""
-    best, result = np.inf, None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        result = fn(*args)
-        best = min(best, time.perf_counter() - t0)
-    return result, best
+        model, tensors, meta = load_net(directory, KIND, MODEL_VERSION, build, "net.")
+        e_inc = tensors["e_inc_re"] + 1j * tensors["e_inc_im"]
+        g_s = tensors["g_s_re"] + 1j * tensors["g_s_im"]
+        return cls(e_inc, g_s, meta["width"], meta["depth"], model, meta)

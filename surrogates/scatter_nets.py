@@ -235,3 +235,48 @@ def load_state_arrays(model: nn.Module, arrays: dict[str, np.ndarray], prefix: s
         if k.startswith(prefix)
     }
     model.load_state_dict(state, strict=True)
+
+
+def save_net(
+    directory,
+    model: nn.Module,
+    sidecar: dict,
+    extra: dict[str, np.ndarray] | None = None,
+    prefix: str = "",
+):
+    """Checkpoint of a network: weights (keys prefixed), extra arrays and the sidecar.
+
+    ``sidecar`` must hold ``kind`` and ``model_version``
+    (:func:`rfdesign.surrogates.checkpoint.save_checkpoint`).
+    """
+    from rfdesign.surrogates.checkpoint import save_checkpoint
+
+    return save_checkpoint(directory, {**state_arrays(model, prefix), **(extra or {})}, sidecar)
+
+
+def load_net(
+    directory,
+    kind: str,
+    model_version: int,
+    build: Callable[[dict, dict[str, np.ndarray]], nn.Module],
+    prefix: str = "",
+) -> tuple[nn.Module, dict[str, np.ndarray], dict]:
+    """Read a :func:`save_net` checkpoint (kind, version and weights hash checked).
+
+    Args:
+        directory: Checkpoint folder.
+        kind: Expected model kind.
+        model_version: Expected architecture version.
+        build: ``(sidecar, tensors) -> untrained network`` of the stored architecture.
+        prefix: Prefix of the weight keys.
+
+    Returns:
+        ``(network in eval mode, all stored arrays, sidecar without kind and version)``.
+    """
+    from rfdesign.surrogates.checkpoint import load_checkpoint
+
+    tensors, meta = load_checkpoint(directory, kind, model_version)
+    model = build(meta, tensors)
+    load_state_arrays(model, tensors, prefix)
+    model.eval()
+    return model, tensors, {k: v for k, v in meta.items() if k not in ("kind", "model_version")}

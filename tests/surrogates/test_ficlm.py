@@ -8,7 +8,7 @@ from rfdesign.scatter_data import ScatterDataSpec, generate
 from rfdesign.scatter_profiles import benchmark_setup, circles
 from rfdesign.solvers.mom2d import Grid2D, MoM2D
 from rfdesign.surrogates.checkpoint import CheckpointError
-from rfdesign.surrogates.ficlm import FICLM, _dihedral, transmitter_permutations
+from rfdesign.surrogates.ficlm import FICLM, dihedral, transmitter_permutations
 
 pytest.importorskip("torch")
 N = 16
@@ -26,8 +26,8 @@ def test_rotating_the_object_permutes_the_transmitters_of_the_mom_fields():
     perms = transmitter_permutations(setup.e_inc)
     assert len(perms) == 8
     for (k, flip), perm in perms.items():
-        moved = setup.mom.solve(_dihedral(eps, k, flip), setup.e_inc).total
-        np.testing.assert_allclose(moved, _dihedral(total, k, flip)[perm], atol=1e-9)
+        moved = setup.mom.solve(dihedral(eps, k, flip), setup.e_inc).total
+        np.testing.assert_allclose(moved, dihedral(total, k, flip)[perm], atol=1e-9)
     with pytest.raises(ValueError, match="symmetric"):
         transmitter_permutations(setup.e_inc[:5])
 
