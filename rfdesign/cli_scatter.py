@@ -27,6 +27,8 @@ scatter_app = typer.Typer(
 PROFILES = ("circles", "digit", "austria")
 METHODS = ("bp", "csi", "bps", "cgan")
 LEARNED = ("bps", "cgan")
+COMMITTED = Path(__file__).resolve().parents[1] / "data" / "scatter"
+"""Networks trained by the benchmark and committed with their provenance (data/scatter)."""
 
 
 def _cache_root() -> Path:
@@ -52,7 +54,9 @@ def _method(name: str, grid: int, model: Path | None):
 
     if name not in LEARNED:
         return get_method(name)
-    path = model or _cache_root() / f"model_{name}_{grid}"
+    # the bench's own networks first, then those committed in the repository's data/scatter
+    candidates = [_cache_root() / f"model_{name}_{grid}", COMMITTED / f"model_{name}_{grid}"]
+    path = model or next((p for p in candidates if (p / "model.yaml").exists()), candidates[0])
     if not (path / "model.yaml").exists():
         fail(
             f"--model: no trained {name} network at {path}; train one with `rfdesign scatter "
