@@ -144,6 +144,13 @@ def bench_scatter() -> str:
     return run()
 
 
+def bench_inverse() -> str:
+    """GAN proposals and GAN-seeded GA on ka_pixel_8x8 (benchmarks/bench_inverse.py)."""
+    from bench_inverse import run
+
+    return run(RESULTS)
+
+
 BENCHES = {
     "layouts": bench_layouts,
     "circuit": bench_circuit,
@@ -156,6 +163,7 @@ BENCHES = {
     "space_mapping": bench_space_mapping,
     "mom2d": bench_mom2d,
     "scatter": bench_scatter,
+    "inverse": bench_inverse,
 }
 
 

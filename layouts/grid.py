@@ -274,3 +274,59 @@ def corner_contact_counts(masks: np.ndarray) -> np.ndarray:
     diag = a & e & ~b & ~d
     anti = b & d & ~a & ~e
     return diag.sum(axis=(1, 2)) + anti.sum(axis=(1, 2))
+
+
+def repair_corner_contacts(grid: PixelGrid, bits: np.ndarray) -> np.ndarray:
+    """Layouts without corner-only contacts, changing as few cells as the rule needs.
+
+    Every corner-only contact in the designed half is closed by making one of the two empty
+    cells of its 2 x 2 block metal (the first one that is free), so the two diagonal cells
+    join at a side; when both are fixed empty, a free diagonal cell is emptied instead. Metal
+    only grows in the first case, so the loop ends. With mirror symmetry no contact can
+    straddle the centre line (its two columns are equal), so repairing the designed half
+    repairs the whole patch.
+
+    Args:
+        grid: The design space.
+        bits: Free bits, ``N x n_bits`` (0/1 or bool).
+
+    Returns:
+        Repaired bits, ``N x n_bits`` uint8 (layouts without contacts are unchanged).
+    """
+    bits = np.asarray(bits).astype(bool)
+    if bits.ndim != 2 or bits.shape[1] != grid.n_bits:
+        raise ValueError(f"bits: expected shape N x {grid.n_bits}, got {bits.shape}")
+    half = grid.masks(bits)[:, :, : grid.n_cols]
+    free = np.zeros((grid.n_rows, grid.n_cols), bool)
+    rows, cols = (np.array(v, int) for v in zip(*grid.free_cells, strict=True))
+    free[rows, cols] = True
+    # (row, col) offsets inside a 2 x 2 block: a = (0, 0), b = (0, 1), d = (1, 0), e = (1, 1)
+    offsets = {"a": (0, 0), "b": (0, 1), "d": (1, 0), "e": (1, 1)}
+    # for each diagonal pair, the cells to fill (in order of preference), then to empty
+    plans = (("ae", "bd"), ("bd", "ae"))
+    for _ in range(grid.n_rows * grid.n_cols + 1):
+        changed = False
+        for pair, others in plans:
+            m = {
+                k: half[:, r : grid.n_rows - 1 + r, c : grid.n_cols - 1 + c]
+                for k, (r, c) in offsets.items()
+            }
+            hit = m[pair[0]] & m[pair[1]] & ~m[others[0]] & ~m[others[1]]
+            if not hit.any():
+                continue
+            changed = True
+            n_idx, r_idx, c_idx = np.nonzero(hit)
+            for k, i, j in zip(n_idx, r_idx, c_idx, strict=True):
+                for name, value in (
+                    (others[0], True),
+                    (others[1], True),
+                    (pair[0], False),
+                    (pair[1], False),
+                ):
+                    dr, dc = offsets[name]
+                    if free[i + dr, j + dc]:
+                        half[k, i + dr, j + dc] = value
+                        break
+        if not changed:
+            break
+    return half[:, rows, cols].astype(np.uint8)

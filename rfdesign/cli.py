@@ -27,11 +27,13 @@ app.add_typer(layout_app, name="layout")
 
 def _register_subcommands() -> None:
     from rfdesign.cli_dataset import dataset_app
+    from rfdesign.cli_gan import gan_app
     from rfdesign.cli_scatter import scatter_app
     from rfdesign.cli_train import register as register_train
 
     app.add_typer(dataset_app, name="dataset")
     app.add_typer(scatter_app, name="scatter")
+    app.add_typer(gan_app, name="gan")
     register_train(app)
 
 

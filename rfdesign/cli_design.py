@@ -36,6 +36,12 @@ def design_cmd(
     refine_budget: Annotated[
         int, typer.Option(min=1, help="Full-wave runs the refinement may spend.")
     ] = 3,
+    seed_from: Annotated[
+        str, typer.Option(help="none or gan (GAN proposals in the GA's first population).")
+    ] = "none",
+    gan: Annotated[
+        Path | None, typer.Option(help="Layout-GAN folder for --seed-from gan (default: grid's).")
+    ] = None,
     cache: Annotated[
         Path | None, typer.Option(help="Full-wave result cache (default $RFDESIGN_CACHE/results).")
     ] = None,
@@ -65,11 +71,13 @@ def design_cmd(
                 progress=progress,
                 refine=refine,
                 refine_budget=refine_budget,
+                seed_from=seed_from,
+                gan=gan,
             )
     except KeyboardInterrupt:
         err.print("interrupted: full-wave results computed so far are in the cache")
         raise typer.Exit(130) from None
-    except (CheckpointError, ValueError, KeyError) as exc:
+    except (CheckpointError, ValueError, KeyError, FileNotFoundError) as exc:
         fail(str(exc))
     s = result.summary()
     verdict = "[green]MEETS[/]" if s["passed"] else "[red]does NOT meet[/]"

@@ -47,6 +47,7 @@ from rfdesign.spec import FilterSpec
 
 VERIFIERS = ("openems", "meep", "circuit", "none")
 REFINERS = ("none", "space-mapping")
+SEEDERS = ("none", "gan")
 
 
 def default_cache_dir() -> Path:
@@ -179,6 +180,8 @@ def design_filter(
     progress: Callable[[str, int, int], None] | None = None,
     refine: str = "none",
     refine_budget: int = 3,
+    seed_from: str = "none",
+    gan: Any = None,
 ) -> DesignResult:
     """Design a layout for ``spec`` and verify it.
 
@@ -198,6 +201,12 @@ def design_filter(
             heights with the circuit model (coarse) and the verifying solver (fine), see
             :mod:`rfdesign.refine`; kept only if the solver says it is better.
         refine_budget: Fine runs the refinement may spend.
+        seed_from: ``"none"`` or ``"gan"``: put layouts proposed by the grid's layout GAN
+            for the spec (:func:`rfdesign.inverse_design.propose_for_spec`, up to half the
+            population) into the GA's first population, after ``search.initial``. Ignored
+            by exhaustive search (recorded in the provenance).
+        gan: The GAN for ``seed_from="gan"``: a ``LayoutGAN``, a folder, or ``None`` for
+            the grid's default folder (``$RFDESIGN_CACHE/gan``).
 
     Returns:
         The :class:`DesignResult` (also saved to ``out`` when given).
@@ -216,6 +225,8 @@ def design_filter(
         raise ValueError(f"verify: {verify!r} is not one of {', '.join(VERIFIERS)}")
     if refine not in REFINERS:
         raise ValueError(f"refine: {refine!r} is not one of {', '.join(REFINERS)}")
+    if seed_from not in SEEDERS:
+        raise ValueError(f"seed_from: {seed_from!r} is not one of {', '.join(SEEDERS)}")
     if refine != "none" and verify == "none":
         raise ValueError("refine: space mapping needs a fine model; choose --verify, not none")
     say = progress or (lambda *a: None)
@@ -247,6 +258,18 @@ def design_filter(
         if on_solver:
             limit = min(limit, int(np.log2(budget)))
         algorithm = "exhaustive" if grid.n_bits <= limit else "ga"
+    seeding = None
+    if seed_from == "gan":
+        seeding = {"from": "gan", "proposals": 0, "used": algorithm == "ga"}
+    initial = np.array([list(map(int, b)) for b in search.initial], np.uint8)
+    initial = initial.reshape(len(initial), grid.n_bits)
+    if seeding is not None and seeding["used"]:
+        from rfdesign.inverse_design import propose_for_spec
+
+        room = max(1, search.population // 2)
+        proposals = propose_for_spec(spec, room, gan, seed)
+        seeding["proposals"] = len(proposals)
+        initial = np.concatenate([initial, proposals])[: search.population]
     say("search", 0, budget if on_solver else 1)
     if algorithm == "exhaustive":
         found = exhaustive(problem, top_k=search.top_k)
@@ -255,7 +278,6 @@ def design_filter(
     elif algorithm == "random":
         found = random_search(problem, budget, seed=seed, top_k=search.top_k)
     else:
-        initial = np.array([list(map(int, b)) for b in search.initial], np.uint8)
         found = run_ga(
             problem,
             pop_size=search.population,
@@ -329,6 +351,7 @@ def design_filter(
         "solver_settings": None if verify == "none" else solver.settings_dict(),
         "spec_hash": spec.content_hash(),
         "seed": seed,
+        "seeded": seeding,
         "fullwave_runs": {
             "training": training_runs,
             "search": n_search,

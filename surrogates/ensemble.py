@@ -28,6 +28,7 @@ from rfdesign.surrogates.cnn import (
     CNNConfig,
     build_model,
     build_stacked,
+    canonical_flip,
     encode_masks,
     flip_allowed,
     full_s,
@@ -250,6 +251,35 @@ class CNNSurrogate:
         The cheapest call: what a search on |S| masks needs.
         """
         return self._ensemble_stats(self._encode(bits, masks), batch_size, False)[0]
+
+    def db_torch(self, masks):
+        """Differentiable ensemble-mean |S11| and |S21| in dB of full masks (torch).
+
+        For a differentiable critic of generated layouts (:mod:`rfdesign.surrogates.gan`):
+        the masks may be relaxed (values in [0, 1], e.g. straight-through binarised); the
+        upside-down flip of :func:`canonical_flip` is decided on their rounded values.
+
+        Args:
+            masks: torch tensor ``N x R x C`` (float), ``R x C`` the full grid.
+
+        Returns:
+            torch tensor ``N x F x 2`` (|S11|, |S21| dB), differentiable in ``masks``.
+        """
+        import torch
+
+        shape = (self.grid.n_rows, self.grid.n_cols_full)
+        if masks.ndim != 3 or tuple(masks.shape[1:]) != shape:
+            raise ValueError(
+                f"masks: expected N x {shape[0]} x {shape[1]}, got {tuple(masks.shape)}"
+            )
+        if self.config.flip_invariant:
+            hard = masks.detach().round().bool().numpy()
+            use = (canonical_flip(hard) != hard).reshape(len(hard), -1).any(axis=1)
+            masks = torch.where(torch.as_tensor(use)[:, None, None], masks.flip(1), masks)
+        sizes = torch.as_tensor(encode_masks(self.grid, np.zeros((1, *shape)))[:, 1:])
+        x = torch.cat([masks[:, None].float(), sizes.expand(len(masks), -1, -1, -1)], dim=1)
+        log_p, _ = raw_to_response(self._stacked()(x))
+        return (DB_PER_NEPER_POWER * log_p[..., :2]).mean(0)
 
     # ----- persistence ---------------------------------------------------------------------
     def save(self, directory: str | Path, metrics: dict | None = None) -> Path:
