@@ -25,6 +25,7 @@ def propose(
     seed: int = 0,
     allow_corner_contacts: bool = False,
     max_draws: int | None = None,
+    temperatures: tuple[float, ...] = (1.0, 1.5, 2.0, 3.0),
 ) -> np.ndarray:
     """Up to ``n`` distinct layouts the GAN proposes for ``masks``.
 
@@ -37,6 +38,9 @@ def propose(
         allow_corner_contacts: Keep corner-only contacts instead of repairing them.
         max_draws: Stop drawing after this many samples (default ``50 * n``); a generator
             that has collapsed onto few layouts then returns fewer than ``n``.
+        temperatures: Sampling temperatures tried in turn (the next one when a batch adds
+            fewer than a quarter of its size in new layouts): the generator's own
+            distribution first, flatter ones only when it repeats itself.
 
     Returns:
         Free bits ``m x d`` uint8, ``m <= n``, in the order drawn.
@@ -49,16 +53,21 @@ def propose(
     condition = render_masks(masks, gan.f_ghz)
     max_draws = 50 * n if max_draws is None else max_draws
     out: dict[bytes, np.ndarray] = {}
-    drawn, batch = 0, max(2 * n, 64)
+    drawn, batch, level = 0, max(2 * n, 64), 0
     while len(out) < n and drawn < max_draws:
-        bits = gan.sample(condition, batch, seed=seed * 7919 + drawn)
-        drawn += batch
+        t = temperatures[min(level, len(temperatures) - 1)]
+        size = min(batch, max_draws - drawn)
+        bits = gan.sample(condition, size, seed=seed * 7919 + drawn, temperature=t)
+        drawn += size
+        before = len(out)
         if not allow_corner_contacts:
             bits = repair_corner_contacts(gan.grid, bits)
         for b in bits:
             out.setdefault(b.tobytes(), b)
             if len(out) == n:
                 break
+        if len(out) - before < size // 4:
+            level += 1
     if not out:
         return np.zeros((0, gan.grid.n_bits), np.uint8)
     return np.array(list(out.values()), np.uint8)

@@ -47,7 +47,7 @@ def response_critic(
     s: np.ndarray,
     directory: Path,
     seed: int = 0,
-    max_epochs: int = 60,
+    max_epochs: int = 100,
 ):
     """The grid's shipped CNN if it fits ``f_ghz``, else a CNN trained (once) on the data.
 
@@ -65,7 +65,7 @@ def response_critic(
             return shipped, f"shipped CNN {grid.name}"
     if (directory / "model.yaml").exists():
         return CNNSurrogate.load(directory, grid=grid), f"CNN {directory} (circuit data)"
-    tc = TrainConfig(max_epochs=max_epochs, batch_size=256, patience=8, threads=2)
+    tc = TrainConfig(max_epochs=max_epochs, batch_size=256, patience=15, threads=2)
     model = CNNSurrogate(grid, f, train_config=tc, n_members=1, seed=seed)
     model.fit(bits, s, provenance={"solver": "circuit", "samples": 0, "n_train": len(bits)})
     model.save(directory)
@@ -138,7 +138,7 @@ def load_gan(grid: PixelGrid, path: str | Path | None = None):
             return LayoutGAN.load(folder, grid=grid)
     raise FileNotFoundError(
         f"gan: no trained layout GAN in {root}; train one with "
-        f"`rfdesign train gan --grid {grid.name}`"
+        f"`rfdesign gan train --grid {grid.name}`"
     )
 
 

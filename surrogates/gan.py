@@ -62,6 +62,11 @@ class GANConfig:
         adversarial_weight: Weight of the generator's adversarial loss.
         response_weight: Weight of the response critic's violation (per 10 dB).
         corner_weight: Weight of the corner-contact penalty (per contact).
+        diversity_weight: Weight of the mode-seeking term (Mao et al., "Mode seeking
+            generative adversarial networks for diverse image synthesis", CVPR 2019): the
+            inverse of how far two noise vectors move the cell probabilities apart, on the
+            stretched conditions, where the response loss alone would collapse the generator
+            onto one layout per condition.
         slack_db: Slack range of the training conditions, dB.
         stretch_db: Largest tightening of the stretched conditions, dB.
         max_bands: Most bands per training condition.
@@ -73,9 +78,10 @@ class GANConfig:
     epochs: int = 40
     batch_size: int = 256
     lr: float = 1e-3
-    adversarial_weight: float = 1.0
+    adversarial_weight: float = 0.2
     response_weight: float = 1.0
     corner_weight: float = 1.0
+    diversity_weight: float = 0.1
     slack_db: tuple[float, float] = (0.0, 3.0)
     stretch_db: float = 10.0
     max_bands: int = 3
@@ -253,7 +259,7 @@ class LayoutGAN:
                 conditions_from_responses(s_db[..., 0], s_db[..., 1], rng, c.max_bands, c.slack_db)
             )
             sums = {"critic": 0.0, "adversarial": 0.0, "violation_db": 0.0, "stretched_db": 0.0}
-            sums["corner"] = 0.0
+            sums["corner"] = sums["diversity"] = 0.0
             perm = torch.as_tensor(rng.permutation(n))
             for start in range(0, n, c.batch_size):
                 idx = perm[start : start + c.batch_size]
@@ -276,10 +282,15 @@ class LayoutGAN:
                 loss_g = c.adversarial_weight * adv
                 z2 = torch.randn((m, c.z_dim), generator=gen)
                 cond2 = stretch(cond, c.stretch_db, gen)
-                fake2 = binarise(self.generator(z2, cond2), gen)
+                logits2 = self.generator(z2, cond2)
+                fake2 = binarise(logits2, gen)
+                z3 = torch.randn((m, c.z_dim), generator=gen)
+                p2, p3 = torch.sigmoid(logits2), torch.sigmoid(self.generator(z3, cond2))
+                ratio = (p2 - p3).abs().mean(1) / (z2 - z3).abs().mean(1)
+                diversity = 1.0 / (ratio.mean() + 1e-5)
                 masks, masks2 = to_mask(fake), to_mask(fake2)
                 corner = corner_penalty(masks).mean() + corner_penalty(masks2).mean()
-                loss_g = loss_g + c.corner_weight * corner
+                loss_g = loss_g + c.corner_weight * corner + c.diversity_weight * diversity
                 v1 = v2 = torch.zeros(())
                 if response is not None:
                     db = response.db_torch(torch.cat([masks, masks2]))
@@ -295,6 +306,7 @@ class LayoutGAN:
                 sums["violation_db"] += float(v1.detach()) * steps
                 sums["stretched_db"] += float(v2.detach()) * steps
                 sums["corner"] += float(corner.detach()) * steps / 2
+                sums["diversity"] += float(ratio.mean().detach()) * steps
             figures = {k: round(v, 4) for k, v in sums.items()}
             figures["wall_s"] = round(time.perf_counter() - t0, 1)
             history.append(figures)
@@ -309,8 +321,14 @@ class LayoutGAN:
         }
         return self
 
-    def sample(self, condition: np.ndarray, n: int, seed: int = 0) -> np.ndarray:
-        """``n`` layouts (free bits, ``n x d`` uint8; may repeat) for one condition ``8 x F``."""
+    def sample(
+        self, condition: np.ndarray, n: int, seed: int = 0, temperature: float = 1.0
+    ) -> np.ndarray:
+        """``n`` layouts (free bits, ``n x d`` uint8; may repeat) for one condition ``8 x F``.
+
+        ``temperature`` > 1 flattens the cell probabilities (logits divided by it): more
+        distinct layouts from a generator that is sure of itself.
+        """
         condition = np.asarray(condition, np.float32)
         if condition.shape != (N_ROWS, self.f_ghz.size):
             raise ValueError(
@@ -319,11 +337,13 @@ class LayoutGAN:
             )
         if n < 1:
             raise ValueError(f"n: must be >= 1, got {n}")
+        if temperature <= 0:
+            raise ValueError(f"temperature: must be > 0, got {temperature}")
         gen = torch.Generator().manual_seed(seed)
         with torch.no_grad():
             z = torch.randn((n, self.config.z_dim), generator=gen)
             cond = torch.as_tensor(condition)[None].expand(n, -1, -1)
-            bits = binarise(self.generator(z, cond), gen)
+            bits = binarise(self.generator(z, cond) / temperature, gen)
         return bits.numpy().round().astype(np.uint8)
 
     # ----- persistence ---------------------------------------------------------------------

@@ -141,7 +141,9 @@ def violation(s11_db, s21_db, condition, mean_weight: float = 0.5):
     for row, ((_, bound), v) in enumerate(zip(KINDS, vals, strict=True)):
         miss = (v - lim[:, row]) if bound == "max" else (lim[:, row] - v)
         miss = miss.clamp_min(0.0) * flag[:, row]
-        total = total + miss.amax(dim=1) + mean_weight * miss.sum(dim=1) / flag[:, row].sum(
-            dim=1
-        ).clamp_min(1.0)
+        total = (
+            total
+            + miss.amax(dim=1)
+            + mean_weight * miss.sum(dim=1) / flag[:, row].sum(dim=1).clamp_min(1.0)
+        )
     return total

@@ -92,3 +92,21 @@ def test_vectorised_corner_contacts_match_layout_connectivity():
     ref = [len(Layout.from_bits(grid, b).connectivity.corner_contacts) for b in bits]
     np.testing.assert_array_equal(counts, ref)
     assert counts.max() > 0 and (counts == 0).any()
+
+
+def test_repair_closes_every_corner_contact_and_leaves_clean_layouts_alone():
+    from rfdesign.layouts.grid import corner_contact_counts, repair_corner_contacts
+
+    for name in ("ka_pixel_4x5", "ka_pixel_8x8"):
+        g = get_grid(name)
+        rng = np.random.default_rng(0)
+        bits = (rng.random((3000, g.n_bits)) < rng.uniform(0.2, 0.8, (3000, 1))).astype(np.uint8)
+        fixed = repair_corner_contacts(g, bits)
+        assert corner_contact_counts(g.masks(fixed)).max() == 0
+        clean = corner_contact_counts(g.masks(bits)) == 0
+        assert clean.any() and (~clean).any()
+        np.testing.assert_array_equal(fixed[clean], bits[clean])
+        # a contact is closed by adding metal next to it, not by rewriting the layout
+        changed = (fixed != bits).sum(axis=1)[~clean]
+        n_contacts = corner_contact_counts(g.masks(bits))[~clean]
+        assert np.all(changed >= 1) and np.all(changed <= 2 * n_contacts)
