@@ -38,7 +38,8 @@ def test_bits_to_mask_and_corner_penalty_match_the_grid(name):
 def test_binarise_samples_bernoulli_with_a_straight_through_gradient():
     logits = torch.tensor([-2.0, 0.0, 1.5]).repeat(20000, 1).requires_grad_()
     y = binarise(logits, torch.Generator().manual_seed(0))
-    assert set(np.unique(y.detach().numpy())) <= {0.0, 1.0}
+    v = y.detach().numpy()
+    assert np.all((np.abs(v) < 1e-6) | (np.abs(v - 1) < 1e-6))
     np.testing.assert_allclose(
         y.detach().mean(0).numpy(), torch.sigmoid(logits[0]).detach(), atol=0.015
     )
@@ -72,40 +73,48 @@ def test_db_torch_matches_predict_db_and_is_differentiable(ka_grid):
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
-    """A small GAN on ka_pixel_4x5: 4,000 design-like layouts, responses from the shipped CNN,
-    the same CNN as response critic (tandem training); 8 epochs."""
+    """A small GAN on ka_pixel_4x5: 2,000 design-like layouts whose responses come from one
+    member of the shipped CNN, the same member as response critic (tandem training); 8
+    epochs (about a minute on 2 cores)."""
     from rfdesign.inverse_data import sample_design_bits
     from rfdesign.surrogates.base import load_shipped
+    from rfdesign.surrogates.ensemble import CNNSurrogate
 
     grid = get_grid("ka_pixel_4x5")
-    cnn = load_shipped("ka_pixel_4x5")
-    bits = sample_design_bits(grid, 4000, seed=0)
+    shipped = load_shipped("ka_pixel_4x5")
+    cnn = CNNSurrogate(grid, shipped.f_ghz, shipped.config, n_members=1)
+    cnn.states = [shipped.states[0]]
+    bits = sample_design_bits(grid, 2000, seed=0)
     s_db = np.maximum(cnn.predict_db(bits), -60.0)
-    gan = LayoutGAN(grid, cnn.f_ghz, GANConfig(epochs=8, batch_size=128), seed=0)
+    gan = LayoutGAN(grid, cnn.f_ghz, GANConfig(epochs=8, batch_size=128, hidden=128), seed=0)
     gan.fit(bits, s_db, cnn)
     folder = gan.save(tmp_path_factory.mktemp("gan") / "generator")
     return gan, cnn, folder
 
 
-def test_training_moves_proposals_towards_the_spec(trained, tmp_path):
-    """On the surrogate that judges them, GAN proposals for the high-pass spec have a lower
-    median K than the same number of layouts from the training distribution."""
-    from rfdesign.evaluation import spec_mask_set, spec_masks
+@pytest.mark.slow
+def test_training_moves_proposals_towards_the_spec(trained):
+    """Judged by the surrogate they were trained against, GAN proposals for the high-pass
+    spec miss its masks by less than as many layouts from the training distribution (an
+    untrained generator is no better than those; measured after 6 epochs: 32 vs 37 dB)."""
+    from rfdesign.evaluation import spec_masks
     from rfdesign.inverse_data import sample_design_bits
     from rfdesign.optimizers.inverse import propose
     from rfdesign.spec import load_spec
+    from rfdesign.surrogates.response_masks import render_masks, violation
 
     gan, cnn, _ = trained
-    spec = load_spec(EXAMPLES / "ka_highpass.yaml")
-    ms = spec_mask_set(spec, cnn.f_ghz)
-    props = propose(gan, spec_masks(spec), 64, seed=0)
-    rand = sample_design_bits(gan.grid, 64, seed=9)
-    k = {}
-    for label, b in (("gan", props), ("random", rand)):
-        db = cnn.predict_db(b)
-        k[label] = np.median(ms.objective(ms.margins(db[..., 0], db[..., 1])))
-    assert len(props) >= 32
-    assert k["gan"] < k["random"] - 1.0, k
+    masks = spec_masks(load_spec(EXAMPLES / "ka_highpass.yaml"))
+    cond = torch.as_tensor(render_masks(masks, cnn.f_ghz))
+    miss = {}
+    for label, b in (
+        ("gan", propose(gan, masks, 64, seed=0)),
+        ("random", sample_design_bits(gan.grid, 64, seed=9)),
+    ):
+        db = torch.as_tensor(cnn.predict_db(b))
+        v = violation(db[..., 0], db[..., 1], cond[None].expand(len(b), -1, -1), 0.0)
+        miss[label] = float(v.median())
+    assert miss["gan"] < miss["random"] - 2.0, miss
     hist = gan.record["history"]
     assert hist[-1]["violation_db"] < hist[0]["violation_db"]
 
