@@ -69,13 +69,13 @@ def _problem(spec):
 
 def run(results: Path | None = None) -> str:
     """The Markdown tables (and ``inverse.json``, ``docs/images/gan_seeding.png``)."""
+    import torch
+
     from rfdesign.inverse_data import sample_design_bits
     from rfdesign.inverse_design import default_gan_dir, propose_for_spec, train_layout_gan
     from rfdesign.layouts.presets import get_grid
     from rfdesign.optimizers.ga import run_ga
     from rfdesign.spec import load_spec
-
-    import torch
 
     torch.set_num_threads(1)  # sampling is light; the circuit model gets the cores
     grid = get_grid(GRID)
