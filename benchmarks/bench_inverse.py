@@ -57,13 +57,13 @@ def _judge(problem, bits: np.ndarray) -> dict:
 
 
 def _problem(spec):
+    """The pipeline's problem for ``spec`` on its grid's default evaluator (circuit model)."""
     from rfdesign.evaluation import spec_mask_set
-    from rfdesign.optimizers.problems import PixelFilterProblem, network_evaluator
-    from rfdesign.solvers.circuit import simulate_bits
+    from rfdesign.optimizers.problems import PixelFilterProblem
+    from rfdesign.pipeline import search_evaluator
 
     grid = spec.pixel_grid()
-    f = np.asarray(spec.frequencies_ghz(), float)
-    evaluator = network_evaluator(lambda b: simulate_bits(grid, b, f, n_threads=2))
+    evaluator, _, f, _, _ = search_evaluator(spec, grid, "auto")
     return PixelFilterProblem(grid, spec_mask_set(spec, f), evaluator)
 
 

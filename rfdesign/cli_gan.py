@@ -69,7 +69,7 @@ def propose_cmd(
     """Print the GAN's proposals for SPEC, judged on the spec's evaluator (surrogate)."""
     from rfdesign.evaluation import spec_mask_set
     from rfdesign.inverse_design import propose_for_spec
-    from rfdesign.pipeline import _evaluator
+    from rfdesign.pipeline import search_evaluator
     from rfdesign.spec import SpecError, load_spec
     from rfdesign.surrogates.checkpoint import CheckpointError
 
@@ -81,7 +81,7 @@ def propose_cmd(
     except (FileNotFoundError, CheckpointError, ValueError) as exc:
         fail(str(exc))
     grid = spec.pixel_grid()
-    evaluator, _, f, desc, _ = _evaluator(spec, grid, "auto")
+    evaluator, _, f, desc, _ = search_evaluator(spec, grid, "auto")
     masks = spec_mask_set(spec, f)
     margins = masks.margins(*evaluator(bits))
     k = masks.objective(margins)

@@ -35,9 +35,10 @@ def default_gan_dir(grid: PixelGrid) -> Path:
 
 
 def _s_db(s: np.ndarray) -> np.ndarray:
-    with np.errstate(divide="ignore"):
-        db = 20 * np.log10(np.abs(np.stack([s[:, :, 0, 0], s[:, :, 1, 0]], axis=-1)))
-    return np.maximum(db, RESPONSE_FLOOR_DB).astype(np.float32)
+    """|S11|, |S21| in dB (``N x F x 2`` float32, floored) of ``N x F x 2 x 2`` S."""
+    from rfdesign.surrogates.metrics import s_db
+
+    return s_db(s[:, :, :, 0], RESPONSE_FLOOR_DB).astype(np.float32)
 
 
 def response_critic(

@@ -56,7 +56,9 @@ def default_cache_dir() -> Path:
     return base / "results"
 
 
-def _evaluator(spec: FilterSpec, grid, surrogate: str | Path, solver=None, executor=None, say=None):
+def search_evaluator(
+    spec: FilterSpec, grid, surrogate: str | Path, solver=None, executor=None, say=None
+):
     """The search's evaluator and the complex model behind it.
 
     ``solver`` (the verifying solver, ``None`` without verification) and ``executor`` serve
@@ -244,7 +246,7 @@ def design_filter(
         )
         solver = cls(settings, cache=ResultCache(cache_dir or default_cache_dir()))
         verified_by = f"{verify} ({getattr(settings, 'preset', 'default')})"
-    evaluator, predict_s, f_model, surrogate_desc, training_runs = _evaluator(
+    evaluator, predict_s, f_model, surrogate_desc, training_runs = search_evaluator(
         spec, grid, surrogate, solver, executor, say
     )
     on_solver = isinstance(evaluator, SolverEvaluator)
