@@ -13,7 +13,6 @@ margin before and after. Every openEMS run is cached
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
@@ -25,11 +24,11 @@ STARTS = 10
 
 
 def _fine(problem, counter: list[int]):
+    from rfdesign.pipeline import default_cache_dir
     from rfdesign.solvers.base import ResultCache, get_solver
 
-    cache = Path(os.environ.get("RFDESIGN_CACHE", Path.home() / ".cache" / "rfdesign"))
     solver = get_solver(
-        "openems", cache=ResultCache(cache / "results"), preset="standard", threads=2
+        "openems", cache=ResultCache(default_cache_dir()), preset="standard", threads=2
     )
     fine = problem.fine_model(solver)
 

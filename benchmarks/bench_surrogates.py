@@ -19,14 +19,15 @@ The circuit dataset and the pre-trained ensemble are cached in ``RFDESIGN_CACHE`
 from __future__ import annotations
 
 import csv
-import os
 import time
 from pathlib import Path
 
 import numpy as np
 
+from rfdesign.paths import cache_base
+
 SIZES = (50, 100, 200, 300)
-CACHE = Path(os.environ.get("RFDESIGN_CACHE", Path.home() / ".cache" / "rfdesign"))
+CACHE = cache_base()
 TRAIN = "openems_ka_pixel_4x5_standard_train"
 TEST = "openems_ka_pixel_4x5_standard_test"
 PRETRAIN_EPOCHS = 25

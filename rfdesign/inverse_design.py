@@ -15,7 +15,6 @@ first population with ``seed_from="gan"``.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from concurrent.futures import Executor
 from pathlib import Path
@@ -30,8 +29,9 @@ RESPONSE_FLOOR_DB = -60.0
 
 def default_gan_dir(grid: PixelGrid) -> Path:
     """Where a grid's GAN lives by default: ``$RFDESIGN_CACHE/gan/<grid>-<key>``."""
-    base = Path(os.environ.get("RFDESIGN_CACHE", Path.home() / ".cache" / "rfdesign"))
-    return base / "gan" / f"{grid.name}-{grid.key()[:12]}"
+    from rfdesign.paths import cache_base
+
+    return cache_base() / "gan" / f"{grid.name}-{grid.key()[:12]}"
 
 
 def _s_db(s: np.ndarray) -> np.ndarray:

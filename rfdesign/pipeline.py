@@ -22,7 +22,6 @@ A spec no layout can meet ends with the best margins found, never with an except
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
 from concurrent.futures import Executor
@@ -52,8 +51,9 @@ SEEDERS = ("none", "gan")
 
 def default_cache_dir() -> Path:
     """Full-wave result cache shared by design runs (``$RFDESIGN_CACHE/results``)."""
-    base = Path(os.environ.get("RFDESIGN_CACHE", Path.home() / ".cache" / "rfdesign"))
-    return base / "results"
+    from rfdesign.paths import cache_base
+
+    return cache_base() / "results"
 
 
 def search_evaluator(

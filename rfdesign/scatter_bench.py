@@ -14,7 +14,6 @@ Times are per reconstruction on this machine, including the BP image for the lea
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -58,8 +57,9 @@ class BenchConfig:
 
 def default_root() -> Path:
     """Cache folder of the benchmark's datasets and networks: ``$RFDESIGN_CACHE/scatter``."""
-    base = Path(os.environ.get("RFDESIGN_CACHE", Path.home() / ".cache" / "rfdesign"))
-    return base / "scatter"
+    from rfdesign.paths import cache_base
+
+    return cache_base() / "scatter"
 
 
 def datasets(cfg: BenchConfig) -> tuple[dict, dict]:
