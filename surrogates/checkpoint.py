@@ -9,11 +9,12 @@ weights file, so a truncated or edited file is caught before it gives wrong answ
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import yaml
@@ -23,6 +24,31 @@ FORMAT_VERSION = 1
 
 WEIGHTS = "weights.safetensors"
 SIDECAR = "model.yaml"
+
+
+class ConfigRecord:
+    """Mixin for the frozen dataclass configs a sidecar stores (architecture, training).
+
+    ``to_dict`` gives YAML-ready values (tuples become lists); ``from_dict`` rejects unknown
+    keys, naming the config by :attr:`label`, and turns lists back into tuples.
+    """
+
+    label: ClassVar[str] = "config"
+
+    def to_dict(self) -> dict:
+        """JSON/YAML-ready dictionary."""
+        return {
+            k: list(v) if isinstance(v, tuple) else v
+            for k, v in dataclasses.asdict(self).items()  # type: ignore[call-overload]
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict):
+        """Inverse of :meth:`to_dict`; unknown keys are rejected."""
+        extra = set(d) - set(cls.__dataclass_fields__)  # type: ignore[attr-defined]
+        if extra:
+            raise ValueError(f"{cls.label}: unknown keys {sorted(extra)}")
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in d.items()})
 
 
 class CheckpointError(ValueError):

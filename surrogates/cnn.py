@@ -29,11 +29,13 @@ S ``N x F x 2`` (S11, S21). :func:`full_s` expands to ``N x F x 2 x 2``.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
 from rfdesign.layouts.grid import PixelGrid
+from rfdesign.surrogates.checkpoint import ConfigRecord
 
 SIZE_REF_MM = 0.3
 """Cell sizes are fed to the network in units of this length (mm)."""
@@ -46,7 +48,7 @@ DB_PER_NEPER_POWER = 10.0 / math.log(10.0)
 
 
 @dataclass(frozen=True)
-class CNNConfig:
+class CNNConfig(ConfigRecord):
     """Architecture of :class:`PixelCNN`.
 
     The defaults are small on purpose: on the 300 openEMS training layouts a 24-trial Optuna
@@ -67,23 +69,7 @@ class CNNConfig:
     dropout: float = 0.25
     flip_invariant: bool = True
 
-    def to_dict(self) -> dict:
-        """JSON/YAML-ready dictionary."""
-        d = asdict(self)
-        d["channels"] = list(self.channels)
-        return d
-
-    @classmethod
-    def from_dict(cls, d: dict) -> CNNConfig:
-        """Inverse of :meth:`to_dict`; unknown keys are rejected."""
-        known = set(cls.__dataclass_fields__)
-        extra = set(d) - known
-        if extra:
-            raise ValueError(f"cnn config: unknown keys {sorted(extra)}")
-        d = dict(d)
-        if "channels" in d:
-            d["channels"] = tuple(int(c) for c in d["channels"])
-        return cls(**d)
+    label: ClassVar[str] = "cnn config"
 
 
 def flip_allowed(grid: PixelGrid, tol_mm: float = 1e-9) -> bool:

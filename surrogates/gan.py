@@ -29,14 +29,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import torch
 from torch import nn
 
 from rfdesign.layouts.grid import PixelGrid
+from rfdesign.surrogates.checkpoint import ConfigRecord
 from rfdesign.surrogates.response_masks import (
     DB_SCALE,
     KINDS,
@@ -50,7 +52,7 @@ MODEL_VERSION = 1
 
 
 @dataclass(frozen=True)
-class GANConfig:
+class GANConfig(ConfigRecord):
     """Architecture and training settings of :class:`LayoutGAN`.
 
     Attributes:
@@ -87,22 +89,7 @@ class GANConfig:
     max_bands: int = 3
     threads: int = 2
 
-    def to_dict(self) -> dict:
-        """JSON/YAML-ready dictionary."""
-        d = asdict(self)
-        d["slack_db"] = list(self.slack_db)
-        return d
-
-    @classmethod
-    def from_dict(cls, d: dict) -> GANConfig:
-        """Inverse of :meth:`to_dict`; unknown keys are rejected."""
-        extra = set(d) - set(cls.__dataclass_fields__)
-        if extra:
-            raise ValueError(f"gan config: unknown keys {sorted(extra)}")
-        d = dict(d)
-        if "slack_db" in d:
-            d["slack_db"] = tuple(float(v) for v in d["slack_db"])
-        return cls(**d)
+    label: ClassVar[str] = "gan config"
 
 
 def _mlp(n_in: int, hidden: int, n_out: int) -> nn.Sequential:

@@ -14,16 +14,18 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
 
+from rfdesign.surrogates.checkpoint import ConfigRecord
 from rfdesign.surrogates.cnn import DB_PER_NEPER_POWER, CNNConfig, build_model, raw_to_response
 from rfdesign.surrogates.metrics import FLOOR_DB
 
 
 @dataclass(frozen=True)
-class TrainConfig:
+class TrainConfig(ConfigRecord):
     """Optimiser settings of one member (AdamW at a constant rate, early stopping).
 
     Defaults come from a 24-trial Optuna search (3-fold CV on the 300 openEMS training
@@ -51,17 +53,7 @@ class TrainConfig:
     floor_db: float = FLOOR_DB
     threads: int = 1
 
-    def to_dict(self) -> dict:
-        """JSON/YAML-ready dictionary."""
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict) -> TrainConfig:
-        """Inverse of :meth:`to_dict`; unknown keys are rejected."""
-        extra = set(d) - set(cls.__dataclass_fields__)
-        if extra:
-            raise ValueError(f"train config: unknown keys {sorted(extra)}")
-        return cls(**d)
+    label: ClassVar[str] = "train config"
 
 
 @dataclass
