@@ -245,8 +245,8 @@ class LayoutGAN:
             cond_all = torch.as_tensor(
                 conditions_from_responses(s_db[..., 0], s_db[..., 1], rng, c.max_bands, c.slack_db)
             )
-            sums = {"critic": 0.0, "adversarial": 0.0, "violation_db": 0.0, "stretched_db": 0.0}
-            sums["corner"] = sums["diversity"] = 0.0
+            keys = ("critic", "adversarial", "violation_db", "stretched_db", "corner", "diversity")
+            sums = dict.fromkeys(keys, 0.0)
             perm = torch.as_tensor(rng.permutation(n))
             for start in range(0, n, c.batch_size):
                 idx = perm[start : start + c.batch_size]
