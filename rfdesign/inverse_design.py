@@ -23,6 +23,9 @@ import numpy as np
 
 from rfdesign.layouts.grid import PixelGrid
 
+COMMITTED = Path(__file__).resolve().parents[1] / "data" / "gan"
+"""GANs that come with the repository, one folder per grid preset (``data/gan/README.md``)."""
+
 RESPONSE_FLOOR_DB = -60.0
 """|S| below this is clipped (dB) before it becomes a training condition."""
 
@@ -128,13 +131,17 @@ def train_layout_gan(
 def load_gan(grid: PixelGrid, path: str | Path | None = None):
     """The GAN at ``path`` (a ``generator`` folder or its parent), default for ``grid``.
 
+    Without ``path``: the grid's folder in the cache, else the repository's committed GAN of
+    the grid preset (``data/gan/<grid>``; its grid key is checked on load).
+
     Raises:
         FileNotFoundError: When there is none, with the command that trains one.
     """
     from rfdesign.surrogates.gan import LayoutGAN
 
     root = Path(path) if path is not None else default_gan_dir(grid)
-    for folder in (root, root / "generator"):
+    roots = [root] if path is not None else [root, COMMITTED / grid.name]
+    for folder in [f for r in roots for f in (r, r / "generator")]:
         if (folder / "model.yaml").exists():
             return LayoutGAN.load(folder, grid=grid)
     raise FileNotFoundError(

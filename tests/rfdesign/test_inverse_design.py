@@ -96,3 +96,18 @@ def test_cli_propose_lists_distinct_layouts_and_names_a_missing_gan(gan_dir, tmp
     assert [r["K"] for r in rows] == sorted(r["K"] for r in rows)
     res = runner.invoke(app, ["gan", "propose", str(spec_path), "--gan", str(tmp_path / "none")])
     assert res.exit_code == 2 and "no trained layout GAN" in res.output
+
+
+def test_the_committed_gan_serves_when_the_cache_has_none(tmp_path, monkeypatch):
+    """data/gan/ka_pixel_8x8 (with its provenance README) is found without a cache and
+    proposes layouts for the band-pass spec moved onto that grid."""
+    from rfdesign.inverse_design import load_gan, propose_for_spec
+
+    monkeypatch.setenv("RFDESIGN_CACHE", str(tmp_path))
+    gan = load_gan(get_grid("ka_pixel_8x8"))
+    assert gan.record["n_train"] == 40_000 and gan.record["response_critic"]
+    bits = propose_for_spec(_spec8(), 8, seed=0)
+    assert len(np.unique(bits, axis=0)) == 8
+    assert corner_contact_counts(get_grid("ka_pixel_8x8").masks(bits)).max() == 0
+    with pytest.raises(FileNotFoundError, match="rfdesign gan train --grid ka_pixel_4x5"):
+        load_gan(get_grid("ka_pixel_4x5"))
