@@ -31,6 +31,7 @@ import inspect
 from dataclasses import dataclass, field
 
 import numpy as np
+import scipy.fft
 from scipy.special import hankel1, j1
 
 
@@ -93,11 +94,13 @@ class MoM2D:
     Args:
         grid: The investigation domain.
         k0: Free-space wavenumber, rad/m.
+        workers: Threads of each FFT (1: data generation runs one solve per process).
     """
 
-    def __init__(self, grid: Grid2D, k0: float) -> None:
+    def __init__(self, grid: Grid2D, k0: float, workers: int = 1) -> None:
         self.grid = grid
         self.k0 = float(k0)
+        self.workers = int(workers)
         self.a = grid.d / np.sqrt(np.pi)
         n = grid.n
         # Green's function samples on the (2n - 1)^2 offsets, placed in a 2n x 2n circulant
@@ -114,15 +117,20 @@ class MoM2D:
         circ[np.ix_(idx, idx)] = g
         self._g_hat = np.fft.fft2(circ)
         self._self_term = g[n - 1, n - 1]
+        self._receiver_cache: dict[bytes, np.ndarray] = {}
 
     # ----- operators -------------------------------------------------------------------
     def apply_g(self, x: np.ndarray) -> np.ndarray:
         """``G_D x`` for fields ``x`` of shape ``... x n x n`` (FFT convolution)."""
-        n = self.grid.n
-        pad = np.zeros((*x.shape[:-2], 2 * n, 2 * n), complex)
-        pad[..., :n, :n] = x
-        y = np.fft.ifft2(np.fft.fft2(pad) * self._g_hat)
-        return y[..., :n, :n]
+        # The zero padding is pruned: the forward transform along x runs on the n rows that
+        # hold data, the inverse along x only on the n rows that are kept (3/4 of the work).
+        # Transforming in place (overwrite_x) halves the time of pocketfft's copies.
+        n, w = self.grid.n, self.workers
+        y = scipy.fft.fft(x, n=2 * n, axis=-1, workers=w)
+        y = scipy.fft.fft(y, n=2 * n, axis=-2, workers=w, overwrite_x=True)
+        y *= self._g_hat
+        y = scipy.fft.ifft(y, axis=-2, workers=w, overwrite_x=True)[..., :n, :]
+        return scipy.fft.ifft(y, axis=-1, workers=w, overwrite_x=True)[..., :n]
 
     def dense_g(self) -> np.ndarray:
         """The full ``N x N`` matrix ``G_D`` (``N = n^2``), for checks and the speed baseline."""
@@ -157,6 +165,7 @@ class MoM2D:
         receivers: np.ndarray | None = None,
         rtol: float = 1e-8,
         maxiter: int = 2000,
+        restart: int = 30,
     ) -> MoMResult:
         """Total fields and currents for every incidence (FFT + GMRES).
 
@@ -165,7 +174,11 @@ class MoM2D:
             e_inc: Incident fields, ``n_inc x n x n``.
             receivers: Receiver positions ``R x 2`` (m) for the scattered field.
             rtol: GMRES relative tolerance.
-            maxiter: GMRES iteration limit.
+            maxiter: GMRES iteration limit (restart cycles).
+            restart: Krylov vectors kept between restarts. The benchmark's objects converge in
+                about 10 iterations; scipy allocates the whole Krylov basis up front, so a
+                large value only costs memory traffic (restart 200 took 3x as long as 30 on a
+                7-iteration solve of 16 incidences on 64 x 64 cells).
 
         Returns:
             The :class:`MoMResult`.
@@ -206,7 +219,7 @@ class MoM2D:
             e_inc.ravel(),
             **{tol_kw: rtol},
             atol=0.0,
-            restart=200,
+            restart=restart,
             maxiter=maxiter,
             callback=cb,
             callback_type="pr_norm",
@@ -234,12 +247,23 @@ class MoM2D:
         return MoMResult(total, current, scattered)
 
     def receiver_matrix(self, receivers: np.ndarray) -> np.ndarray:
-        """``G_S``: contrast currents in the cells -> scattered field at ``receivers``, ``R x N``."""
-        x, y = self.grid.centres
+        """``G_S``: contrast currents in the cells -> scattered field at ``receivers``, ``R x N``.
+
+        Kept per receiver set (read-only): the Hankel functions cost more than a solve's
+        iterations (44 ms for 32 receivers on 64 x 64 cells).
+        """
         r = np.atleast_2d(np.asarray(receivers, float))
-        rho = np.hypot(r[:, 0, None] - x.ravel()[None], r[:, 1, None] - y.ravel()[None])
-        ka = self.k0 * self.a
-        return 0.5j * np.pi * ka * j1(ka) * hankel1(0, self.k0 * rho)
+        key = r.tobytes() + bytes(str(r.shape), "ascii")
+        if key not in self._receiver_cache:
+            x, y = self.grid.centres
+            rho = np.hypot(r[:, 0, None] - x.ravel()[None], r[:, 1, None] - y.ravel()[None])
+            ka = self.k0 * self.a
+            g_s = 0.5j * np.pi * ka * j1(ka) * hankel1(0, self.k0 * rho)
+            g_s.flags.writeable = False
+            if len(self._receiver_cache) >= 8:
+                self._receiver_cache.clear()
+            self._receiver_cache[key] = g_s
+        return self._receiver_cache[key]
 
     def scattered_field(self, current: np.ndarray, receivers: np.ndarray) -> np.ndarray:
         """Scattered field at ``receivers`` (``R x 2``, m) of contrast currents ``T x n x n``."""
