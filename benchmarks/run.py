@@ -144,6 +144,13 @@ def bench_scatter() -> str:
     return run()
 
 
+def bench_ficlm() -> str:
+    """FICLM widths: accuracy against speed, and the MoM's cost vs contrast (bench_ficlm.py)."""
+    from bench_ficlm import run
+
+    return run()
+
+
 def bench_inverse() -> str:
     """GAN proposals and GAN-seeded GA on ka_pixel_8x8 (benchmarks/bench_inverse.py)."""
     from bench_inverse import run
@@ -163,6 +170,7 @@ BENCHES = {
     "space_mapping": bench_space_mapping,
     "mom2d": bench_mom2d,
     "scatter": bench_scatter,
+    "ficlm": bench_ficlm,
     "inverse": bench_inverse,
 }
 
