@@ -69,6 +69,17 @@ def test_fft_solve_equals_the_dense_solve():
     np.testing.assert_allclose(fast.current, (eps - 1) * fast.total)
 
 
+def test_fft_operator_equals_the_dense_matrix_and_receivers_are_kept():
+    mom = MoM2D(Grid2D(12, 0.5), K0)
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(3, 12, 12)) + 1j * rng.normal(size=(3, 12, 12))
+    dense = (x.reshape(3, -1) @ mom.dense_g().T).reshape(3, 12, 12)
+    np.testing.assert_allclose(mom.apply_g(x), dense, rtol=0, atol=1e-12 * np.abs(dense).max())
+    assert mom.receiver_matrix(RX) is mom.receiver_matrix(RX.copy())
+    assert not mom.receiver_matrix(RX).flags.writeable
+    assert mom.receiver_matrix(RX[:5]).shape == (5, 144)
+
+
 def test_shapes_are_checked():
     mom = MoM2D(Grid2D(8, 0.5), K0)
     with pytest.raises(ValueError, match="eps_r"):
