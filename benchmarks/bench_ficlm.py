@@ -12,21 +12,12 @@ learned forward solver can pay off.
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
+
+from rfdesign.scatter_bench import timed
 
 WIDTHS = (8, 16, 32)
 CYLINDER_EPS = (1.5, 2.0, 3.0, 4.0)
-
-
-def _timed(fn, *args, repeat: int = 3) -> tuple[object, float]:
-    best, out = np.inf, None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn(*args)
-        best = min(best, time.perf_counter() - t0)
-    return out, best
 
 
 def _rel(a: np.ndarray, b: np.ndarray) -> float:
@@ -39,8 +30,8 @@ def mom_reference(setup, test: dict) -> dict:
     for fam, d in test.items():
         fields, t6, t2 = [], [], []
         for eps in d["eps"]:
-            res, t = _timed(setup.mom.solve, eps, setup.e_inc, setup.receivers, 1e-6, repeat=1)
-            _, t_loose = _timed(setup.mom.solve, eps, setup.e_inc, setup.receivers, 1e-2, repeat=1)
+            res, t = timed(setup.mom.solve, eps, setup.e_inc, setup.receivers, 1e-6, repeat=1)
+            _, t_loose = timed(setup.mom.solve, eps, setup.e_inc, setup.receivers, 1e-2, repeat=1)
             fields.append(res.scattered)
             t6.append(t)
             t2.append(t_loose)
@@ -60,7 +51,7 @@ def contrast_table(setup) -> list[str]:
     ]
     for eps_r in CYLINDER_EPS:
         eps = np.where(np.hypot(x, y) < 0.4, eps_r, 1.0)
-        res, t = _timed(setup.mom.solve, eps, setup.e_inc, setup.receivers, 1e-6)
+        res, t = timed(setup.mom.solve, eps, setup.e_inc, setup.receivers, 1e-6)
         lines.append(f"| {eps_r} | {res.iterations} | {1e3 * t:.0f} |")
     return lines
 
@@ -95,7 +86,7 @@ def run() -> str:
         params = sum(p.numel() for p in net.model.parameters())
         cells = []
         for fam in fams:
-            pred, t = _timed(net.scattered, test[fam]["eps"])
+            pred, t = timed(net.scattered, test[fam]["eps"])
             err = np.median([_rel(p, r) for p, r in zip(pred, ref[fam][0], strict=True)])
             ms = 1e3 * t / len(pred)
             cells += [f"{100 * err:.2f} %", f"{ms:.1f}", f"{ref[fam][1] / ms:.1f}x"]
