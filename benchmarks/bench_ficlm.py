@@ -14,29 +14,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from rfdesign.scatter_bench import timed
+from rfdesign.scatter_bench import mom_solves, relative_errors, timed
 
 WIDTHS = (8, 16, 32)
 CYLINDER_EPS = (1.5, 2.0, 3.0, 4.0)
-
-
-def _rel(a: np.ndarray, b: np.ndarray) -> float:
-    return float(np.linalg.norm(a - b) / np.linalg.norm(b))
-
-
-def mom_reference(setup, test: dict) -> dict:
-    """Family -> (MoM-64 scattered fields, ms per object at rtol 1e-6, at 1e-2)."""
-    out = {}
-    for fam, d in test.items():
-        fields, t6, t2 = [], [], []
-        for eps in d["eps"]:
-            res, t = timed(setup.mom.solve, eps, setup.e_inc, setup.receivers, 1e-6, repeat=1)
-            _, t_loose = timed(setup.mom.solve, eps, setup.e_inc, setup.receivers, 1e-2, repeat=1)
-            fields.append(res.scattered)
-            t6.append(t)
-            t2.append(t_loose)
-        out[fam] = (np.array(fields), 1e3 * np.mean(t6), 1e3 * np.mean(t2))
-    return out
 
 
 def contrast_table(setup) -> list[str]:
@@ -66,7 +47,7 @@ def run() -> str:
     cfg = BenchConfig(root=default_root(), meep=False)
     setup = inversion_setup(cfg.n)
     train, test = datasets(cfg)
-    ref = mom_reference(setup, test)
+    ref = {fam: mom_solves(setup, d["eps"]) for fam, d in test.items()}
     fams = list(test)
     lines = [
         f"FICLM U-Nets of several widths (depth 3, {cfg.epochs['ficlm']} epochs at learning "
@@ -87,7 +68,7 @@ def run() -> str:
         cells = []
         for fam in fams:
             pred, t = timed(net.scattered, test[fam]["eps"])
-            err = np.median([_rel(p, r) for p, r in zip(pred, ref[fam][0], strict=True)])
+            err = np.median(relative_errors(pred, ref[fam][0]))
             ms = 1e3 * t / len(pred)
             cells += [f"{100 * err:.2f} %", f"{ms:.1f}", f"{ref[fam][1] / ms:.1f}x"]
         lines.append(f"| {width} | {params:,} | " + " | ".join(cells) + " |")
