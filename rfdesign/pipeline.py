@@ -49,6 +49,28 @@ REFINERS = ("none", "space-mapping")
 SEEDERS = ("none", "gan")
 
 
+def housing_options(spec: FilterSpec, verify: str) -> dict:
+    """Solver options that model the spec's housing (``solver.housing``) for ``verify``.
+
+    A channel housing becomes PEC side walls and lid in openEMS; Meep has no such model, so
+    verifying a channel-housed design with it is refused (its open boundaries would add the
+    radiation the housing removes). The circuit model has no housing either way.
+    """
+    s = spec.solver
+    if s.housing == "open":
+        return {}
+    if verify == "meep":
+        raise ValueError(
+            "verify: meep cannot model solver.housing 'channel' (its boundaries are open); "
+            "verify with openems"
+        )
+    return {
+        "side_boundary": "PEC",
+        "side_margin_mm": s.wall_gap_mm,
+        "air_height_mm": s.lid_height_mm,
+    }
+
+
 def default_cache_dir() -> Path:
     """Full-wave result cache shared by design runs (``$RFDESIGN_CACHE/results``)."""
     from rfdesign.paths import cache_base
@@ -243,9 +265,11 @@ def design_filter(
             preset=spec.solver.preset,
             threads=spec.solver.threads,
             timeout_s=spec.solver.timeout_s,
+            **housing_options(spec, verify),
         )
         solver = cls(settings, cache=ResultCache(cache_dir or default_cache_dir()))
-        verified_by = f"{verify} ({getattr(settings, 'preset', 'default')})"
+        housing = ", channel housing" if spec.solver.housing == "channel" else ""
+        verified_by = f"{verify} ({getattr(settings, 'preset', 'default')}{housing})"
     evaluator, predict_s, f_model, surrogate_desc, training_runs = search_evaluator(
         spec, grid, surrogate, solver, executor, say
     )

@@ -243,6 +243,21 @@ class SolverSettings(SpecModel):
     )
     threads: int = Field(default=1, ge=1, le=256, description="Threads per simulation.")
     timeout_s: float = Field(default=3600.0, gt=0, description="Wall-time limit per run in s.")
+    housing: Literal["open", "channel"] = Field(
+        default="open",
+        description=(
+            "What surrounds the circuit: 'open' (absorbing sides and top: the open ends "
+            "radiate) or 'channel' (a metal channel housing, as thin-film Ka-band filters are "
+            "mounted: side walls wall_gap_mm beside the patch, a lid lid_height_mm above the "
+            "substrate). openEMS only."
+        ),
+    )
+    wall_gap_mm: float = Field(
+        default=0.6, gt=0, le=20, description="Channel housing: patch edge to side wall, mm."
+    )
+    lid_height_mm: float = Field(
+        default=1.0, gt=0, le=50, description="Channel housing: substrate top to lid, mm."
+    )
 
     @field_validator("name")
     @classmethod
@@ -337,6 +352,39 @@ class FilterSpec(SpecModel):
         if issues:
             raise CrossFieldError(issues)
         return bands
+
+    @model_validator(mode="after")
+    def _channel_is_below_cutoff(self) -> FilterSpec:
+        """Reject a channel wide enough to guide a mode inside the sweep.
+
+        Such a mode would couple the ports past the circuit. The check uses the empty
+        channel's TE10 cutoff c / 2W, an upper bound of the loaded channel's.
+        """
+        from rfdesign.solvers.openems import C0_MM_PER_NS
+
+        s = self.solver
+        if s.housing != "channel":
+            return self
+        if s.name != "openems":
+            raise CrossFieldError(
+                [(("solver", "housing"), f"'channel' is modelled by openems only, not {s.name}")]
+            )
+        grid = self.pixel_grid()
+        y0, y1 = grid.feed_span_mm
+        width = max(grid.height_mm, y1) - min(0.0, y0) + 2 * s.wall_gap_mm
+        cutoff_ghz = C0_MM_PER_NS / (2 * width)
+        if cutoff_ghz <= self.sweep.stop_ghz:
+            raise CrossFieldError(
+                [
+                    (
+                        ("solver", "wall_gap_mm"),
+                        f"the channel is {width:.2f} mm wide, so its TE10 mode propagates "
+                        f"from {cutoff_ghz:.1f} GHz, inside the sweep (up to "
+                        f"{self.sweep.stop_ghz:g} GHz); narrow the channel",
+                    )
+                ]
+            )
+        return self
 
     @model_validator(mode="after")
     def _initial_layouts_fit_the_grid(self) -> FilterSpec:

@@ -85,8 +85,11 @@ class OpenEMSSettings:
         side_margin_mm: Substrate and air beside the patch (y) before the side boundaries.
         lateral_fine_mm: Width beside the patch (y) still meshed at the fine cell size.
         air_height_mm: Air above the substrate before the top boundary.
-        side_boundary: Absorbing boundary at the sides and the top: ``MUR`` (first order,
-            cheap) or ``PML_8`` (eight-cell perfectly matched layer).
+        side_boundary: Boundary at the sides and the top: ``MUR`` (first order absorbing,
+            cheap) or ``PML_8`` (eight-cell perfectly matched layer) for an open circuit;
+            ``PEC`` for a shielded one (a channelised metal housing whose walls stand
+            ``side_margin_mm`` beside the patch and whose lid is ``air_height_mm`` above the
+            substrate).
         timeout_s: Wall-time limit of one run; the process is killed after it.
         keep_files: Keep the simulation folder (for debugging); it is deleted otherwise.
     """
@@ -104,7 +107,7 @@ class OpenEMSSettings:
     side_margin_mm: float = 1.0
     lateral_fine_mm: float = 0.4
     air_height_mm: float = 1.5
-    side_boundary: Literal["MUR", "PML_8"] = "MUR"
+    side_boundary: Literal["MUR", "PML_8", "PEC"] = "MUR"
     timeout_s: float = 3600.0
     keep_files: bool = False
 

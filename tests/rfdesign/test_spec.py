@@ -122,6 +122,19 @@ def test_explicit_grid_and_its_errors():
     assert any(e.startswith("grid.fixed[1].row: ") for e in errors_of(data))
 
 
+def test_channel_housing_is_checked_against_the_sweep_and_the_solver():
+    data = example_dict()
+    data["solver"] = {"name": "openems", "housing": "channel", "wall_gap_mm": 0.6}
+    spec = FilterSpec.model_validate(data)  # 1.2 mm patch + 2 x 0.6 mm: cutoff 62 GHz
+    assert spec.solver.housing == "channel" and spec.solver.lid_height_mm == 1.0
+    data["solver"]["wall_gap_mm"] = 1.5  # 4.2 mm wide: TE10 from 35.7 GHz, inside the sweep
+    (err,) = errors_of(data)
+    assert err.startswith("solver.wall_gap_mm: ") and "35.7 GHz" in err
+    data["solver"] = {"name": "meep", "housing": "channel"}
+    (err,) = errors_of(data)
+    assert err.startswith("solver.housing: ") and "openems only" in err
+
+
 @pytest.mark.parametrize(
     ("text", "reason"),
     [
