@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from rfdesign.cli import app
-from rfdesign.pipeline import design_filter
+from rfdesign.pipeline import design_filter, housing_options
 from rfdesign.solvers.base import ResultCache
 from rfdesign.spec import load_spec
 
@@ -207,3 +207,15 @@ def test_space_mapping_refines_the_sizes_and_keeps_only_an_improvement(tmp_path)
     assert "space mapping" in (tmp_path / "out" / "report.md").read_text()
     with pytest.raises(ValueError, match="refine"):
         design_filter(spec, verify="none", refine="space-mapping")
+
+
+def test_a_channel_housing_becomes_pec_walls_and_lid_in_openems():
+    spec = load_spec(EXAMPLES / "ka_highpass_channel.yaml")
+    assert housing_options(spec, "openems") == {
+        "side_boundary": "PEC",
+        "side_margin_mm": spec.solver.wall_gap_mm,
+        "air_height_mm": spec.solver.lid_height_mm,
+    }
+    with pytest.raises(ValueError, match=r"meep cannot model solver\.housing"):
+        housing_options(spec, "meep")
+    assert housing_options(load_spec(EXAMPLES / "ka_bandpass.yaml"), "openems") == {}

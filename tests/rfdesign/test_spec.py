@@ -25,8 +25,9 @@ def errors_of(data) -> list[str]:
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
 def test_examples_load_and_round_trip(path, tmp_path):
     spec = load_spec(path)
-    # the paper's 15-bit grid, or the coupled-resonator grid defined in the spec (29 bits)
-    assert spec.pixel_grid().n_bits == (29 if path.stem.endswith("_coupled") else 15)
+    # the paper's 15-bit grid, or a coupled-resonator grid defined in the spec
+    bits = {"ka_highpass_coupled": 29, "ka_highpass_channel": 53}.get(path.stem, 15)
+    assert spec.pixel_grid().n_bits == bits
     again = load_spec(spec.to_file(tmp_path / "again.yaml"))
     assert again == spec and again.content_hash() == spec.content_hash()
 
