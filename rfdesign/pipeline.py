@@ -354,7 +354,12 @@ def design_filter(
         )
     final = [r or p for r, p in zip(reports_ver, reports_pred, strict=True)]
     best = min(range(len(final)), key=lambda i: (not final[i].passed, final[i].K))
-    delta, corner = sensitivity_map(problem, cand_bits[best])
+    if on_solver and grid.n_bits + 1 > budget:
+        # One full-wave run per free cell would cost more than the whole search: skip it.
+        delta = np.full((grid.n_rows, grid.n_cols), np.nan)
+        corner = np.zeros((grid.n_rows, grid.n_cols), bool)
+    else:
+        delta, corner = sensitivity_map(problem, cand_bits[best])
     layout, verified_net, report_ver = layouts[best], verified[best], reports_ver[best]
     refined = None
     if refine != "none" and solver is not None:

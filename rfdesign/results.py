@@ -174,6 +174,12 @@ class DesignResult:
             "",
         ]
         sens = self.sensitivity_db
+        if np.isnan(sens).all():
+            lines.append(
+                "Not computed: the search ran on the full-wave solver itself, and the map would "
+                "cost one full-wave run per free cell, more than the search's whole budget."
+            )
+            return "\n".join(lines) + "\n"
         lines.append("| row \\ col | " + " | ".join(str(c) for c in range(sens.shape[1])) + " |")
         lines.append("|---" * (sens.shape[1] + 1) + "|")
         for r in range(sens.shape[0] - 1, -1, -1):
