@@ -177,12 +177,14 @@ def build_mesh(
         h_coarse=h_fine,
     )
     m = settings.side_margin_mm
-    lat = settings.lateral_fine_mm
+    # The side boundaries stand exactly side_margin_mm beside the metal (in a channel housing
+    # they are its walls); the fine region stops at them when the margin is the narrower.
+    lat = min(settings.lateral_fine_mm, m)
     y_lo, y_hi = min(0.0, y0), max(ht, y1)
     y = graded_lines(
         [*g.y_edges_mm, y0, y1],
         fine_region=(y_lo - lat, y_hi + lat),
-        bounds=(y_lo - max(m, lat), y_hi + max(m, lat)),
+        bounds=(y_lo - m, y_hi + m),
         h_fine=h_fine,
         h_coarse=max(h_air, h_fine),
     )

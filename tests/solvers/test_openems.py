@@ -157,6 +157,11 @@ def test_mesh_has_lines_on_every_edge_and_respects_the_preset():
     assert cell_count(build_mesh(lay, 46.0, OpenEMSSettings(preset="fine"))) > cell_count(
         build_mesh(lay, 46.0, OpenEMSSettings(preset="draft"))
     )
+    # The side boundaries (a channel's walls) stand exactly side_margin_mm beside the patch,
+    # also when that is narrower than the finely meshed strip beside it.
+    for margin in (0.2, 0.6, 1.0):
+        y = build_mesh(lay, 46.0, OpenEMSSettings(side_margin_mm=margin))["y"]
+        assert abs(y[0] + margin) < 1e-9 and abs(y[-1] - g.height_mm - margin) < 1e-9
 
 
 def test_log_parser_reads_engine_lines():
