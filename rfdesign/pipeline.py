@@ -71,6 +71,22 @@ def housing_options(spec: FilterSpec, verify: str) -> dict:
     }
 
 
+def verification_settings(spec: FilterSpec, verify: str):
+    """Settings of solver ``verify`` as ``spec`` asks for them.
+
+    Preset, threads, time-out and housing; options the solver does not have are left out.
+    """
+    from rfdesign.solvers.base import get_solver_class, settings_from_options
+
+    return settings_from_options(
+        get_solver_class(verify),
+        preset=spec.solver.preset,
+        threads=spec.solver.threads,
+        timeout_s=spec.solver.timeout_s,
+        **housing_options(spec, verify),
+    )
+
+
 def default_cache_dir() -> Path:
     """Full-wave result cache shared by design runs (``$RFDESIGN_CACHE/results``)."""
     from rfdesign.paths import cache_base
@@ -240,7 +256,6 @@ def design_filter(
         ResultCache,
         get_solver_class,
         make_network,
-        settings_from_options,
     )
 
     t0 = time.perf_counter()
@@ -259,15 +274,10 @@ def design_filter(
     seed = search.seed if seed is None else seed
     solver, verified_by = None, None
     if verify != "none":
-        cls = get_solver_class(verify)
-        settings = settings_from_options(
-            cls,
-            preset=spec.solver.preset,
-            threads=spec.solver.threads,
-            timeout_s=spec.solver.timeout_s,
-            **housing_options(spec, verify),
+        settings = verification_settings(spec, verify)
+        solver = get_solver_class(verify)(
+            settings, cache=ResultCache(cache_dir or default_cache_dir())
         )
-        solver = cls(settings, cache=ResultCache(cache_dir or default_cache_dir()))
         housing = ", channel housing" if spec.solver.housing == "channel" else ""
         verified_by = f"{verify} ({getattr(settings, 'preset', 'default')}{housing})"
     evaluator, predict_s, f_model, surrogate_desc, training_runs = search_evaluator(
