@@ -369,9 +369,8 @@ class FilterSpec(SpecModel):
             raise CrossFieldError(
                 [(("solver", "housing"), f"'channel' is modelled by openems only, not {s.name}")]
             )
-        grid = self.pixel_grid()
-        y0, y1 = grid.feed_span_mm
-        width = max(grid.height_mm, y1) - min(0.0, y0) + 2 * s.wall_gap_mm
+        # PixelGrid keeps the feeds within the patch height, so the patch spans the channel.
+        width = self.pixel_grid().height_mm + 2 * s.wall_gap_mm
         cutoff_ghz = C0_MM_PER_NS / (2 * width)
         if cutoff_ghz <= self.sweep.stop_ghz:
             raise CrossFieldError(
