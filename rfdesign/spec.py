@@ -238,8 +238,13 @@ class SolverSettings(SpecModel):
     """Which solver verifies designs and how."""
 
     name: str = Field(default="openems", description="Solver: 'circuit', 'openems' or 'meep'.")
-    preset: Literal["draft", "standard", "fine"] = Field(
-        default="standard", description="Mesh or resolution preset of the full-wave solver."
+    preset: Literal["draft", "standard", "fine", "reference"] = Field(
+        default="standard",
+        description=(
+            "Mesh or resolution preset of the full-wave solver; 'reference' (openEMS only, "
+            "80 cells per wavelength) for designs whose transitions are narrower than the "
+            "finer meshes' frequency shifts."
+        ),
     )
     threads: int = Field(default=1, ge=1, le=256, description="Threads per simulation.")
     timeout_s: float = Field(default=3600.0, gt=0, description="Wall-time limit per run in s.")
@@ -352,6 +357,16 @@ class FilterSpec(SpecModel):
         if issues:
             raise CrossFieldError(issues)
         return bands
+
+    @model_validator(mode="after")
+    def _reference_mesh_is_openems(self) -> FilterSpec:
+        """Reject the 'reference' preset for a solver that has no such mesh."""
+        s = self.solver
+        if s.preset == "reference" and s.name != "openems":
+            raise CrossFieldError(
+                [(("solver", "preset"), f"'reference' is an openems mesh; {s.name} has none")]
+            )
+        return self
 
     @model_validator(mode="after")
     def _channel_is_below_cutoff(self) -> FilterSpec:

@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from rfdesign.cli import app
-from rfdesign.pipeline import design_filter, housing_options
+from rfdesign.pipeline import design_filter, housing_options, verification_settings
 from rfdesign.solvers.base import ResultCache
 from rfdesign.spec import load_spec
 
@@ -219,3 +219,13 @@ def test_a_channel_housing_becomes_pec_walls_and_lid_in_openems():
     with pytest.raises(ValueError, match=r"meep cannot model solver\.housing"):
         housing_options(spec, "meep")
     assert housing_options(load_spec(EXAMPLES / "ka_bandpass.yaml"), "openems") == {}
+
+
+def test_the_reference_mesh_is_verified_on_openems_only():
+    spec = load_spec(EXAMPLES / "ka_bandpass.yaml")
+    spec = spec.model_copy(
+        update={"solver": spec.solver.model_copy(update={"preset": "reference"})}
+    )
+    assert verification_settings(spec, "openems").preset == "reference"
+    with pytest.raises(ValueError, match="meep has no 'reference' mesh"):
+        verification_settings(spec, "meep")

@@ -26,7 +26,9 @@ def errors_of(data) -> list[str]:
 def test_examples_load_and_round_trip(path, tmp_path):
     spec = load_spec(path)
     # the paper's 15-bit grid, or a coupled-resonator grid defined in the spec
-    bits = {"ka_highpass_coupled": 29, "ka_highpass_channel": 53}.get(path.stem, 15)
+    bits = {"ka_highpass_coupled": 29, "ka_highpass_channel": 53, "ka_bandpass_channel": 41}.get(
+        path.stem, 15
+    )
     assert spec.pixel_grid().n_bits == bits
     again = load_spec(spec.to_file(tmp_path / "again.yaml"))
     assert again == spec and again.content_hash() == spec.content_hash()
@@ -162,3 +164,12 @@ def test_spec_is_frozen(bandpass_spec):
 def test_schema_matches_committed_copy():
     committed = json.loads((REPO / "tests" / "schemas" / "filter_spec.schema.json").read_text())
     assert spec_json_schema() == committed, "run `make schema` and commit the new schema"
+
+
+def test_reference_mesh_is_an_openems_preset():
+    data = example_dict()
+    data["solver"] = {"name": "openems", "preset": "reference"}
+    assert FilterSpec.model_validate(data).solver.preset == "reference"
+    data["solver"] = {"name": "meep", "preset": "reference"}
+    (err,) = errors_of(data)
+    assert err.startswith("solver.preset: ") and "openems mesh" in err
