@@ -229,3 +229,4 @@ def test_the_reference_mesh_is_verified_on_openems_only():
     assert verification_settings(spec, "openems").preset == "reference"
     with pytest.raises(ValueError, match="meep has no 'reference' mesh"):
         verification_settings(spec, "meep")
+    verification_settings(spec, "circuit")  # no mesh: the preset does not apply
