@@ -227,6 +227,8 @@ def test_the_reference_mesh_is_verified_on_openems_only():
         update={"solver": spec.solver.model_copy(update={"preset": "reference"})}
     )
     assert verification_settings(spec, "openems").preset == "reference"
-    with pytest.raises(ValueError, match="meep has no 'reference' mesh"):
+    with pytest.raises(
+        ValueError, match=r"preset: unknown 'reference'; known \['draft', 'fine', 'standard'\]"
+    ):
         verification_settings(spec, "meep")
     verification_settings(spec, "circuit")  # no mesh: the preset does not apply
