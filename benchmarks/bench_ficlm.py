@@ -3,7 +3,7 @@
 Issue 9 asks FICLM for a scattered field within 2 % (median) of the MoM at >= 20x its speed.
 This bench measures both sides of that trade on the published setup (64 x 64 cells, 16
 transmitters, 32 receivers): FICLM networks of several U-Net widths, trained the same way on the
-same 1,200 MoM solutions (rfdesign.scatter_bench.ficlm_model; cached in
+same 1,200 MoM solutions (rfdesign.scattering.bench.ficlm_model; cached in
 ``$RFDESIGN_CACHE/scatter``), scored against the MoM on the same grid (GMRES to 1e-6) on the
 test objects, with their time per object in one batch per family; and the MoM's own cost as the
 contrast grows (GMRES iterations of a homogeneous cylinder), which is what decides whether a
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from rfdesign.scatter_bench import mom_solves, relative_errors, timed
+from rfdesign.scattering.bench import mom_solves, relative_errors, timed
 
 WIDTHS = (8, 16, 32)
 CYLINDER_EPS = (1.5, 2.0, 3.0, 4.0)
@@ -41,8 +41,8 @@ def run() -> str:
     """The Markdown tables."""
     import torch
 
-    from rfdesign.scatter_bench import BenchConfig, datasets, default_root, ficlm_model
-    from rfdesign.scatter_data import inversion_setup
+    from rfdesign.scattering.bench import BenchConfig, datasets, default_root, ficlm_model
+    from rfdesign.scattering.data import inversion_setup
 
     cfg = BenchConfig(root=default_root(), meep=False)
     setup = inversion_setup(cfg.n)

@@ -16,9 +16,9 @@ import numpy as np
 
 def run() -> str:
     """The Markdown table."""
-    from rfdesign.scatter_profiles import benchmark_setup, ring
-    from rfdesign.solvers import mie2d
-    from rfdesign.solvers.mom2d import Grid2D, MoM2D
+    from rfdesign.scattering import mie2d
+    from rfdesign.scattering.mom2d import Grid2D, MoM2D
+    from rfdesign.scattering.profiles import benchmark_setup, ring
 
     k0 = 2 * np.pi
     rx = ring(32)

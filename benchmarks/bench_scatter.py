@@ -1,6 +1,6 @@
 """Inverse scattering: BP, CSI, BPS, cGAN on circles, digits and Austria; FICLM vs the MoM.
 
-The benchmark itself lives in :mod:`rfdesign.scatter_bench` (also ``rfdesign scatter bench``);
+The benchmark itself lives in :mod:`rfdesign.scattering.bench` (also ``rfdesign scatter bench``);
 datasets and trained networks are cached in ``$RFDESIGN_CACHE/scatter``.
 """
 
@@ -13,7 +13,7 @@ from pathlib import Path
 
 def run() -> str:
     """The Markdown tables (figures also in benchmarks/results/scatter.json)."""
-    from rfdesign.scatter_bench import BenchConfig, default_root, run_bench
+    from rfdesign.scattering.bench import BenchConfig, default_root, run_bench
 
     table, figures = run_bench(
         BenchConfig(root=default_root()),

@@ -138,7 +138,7 @@ def bench_mom2d() -> str:
 
 
 def bench_scatter() -> str:
-    """Inverse-scattering methods and FICLM (rfdesign/scatter_bench.py)."""
+    """Inverse-scattering methods and FICLM (scattering/bench.py)."""
     from bench_scatter import run
 
     return run()

@@ -32,24 +32,24 @@ COMMITTED = Path(__file__).resolve().parents[1] / "data" / "scatter"
 
 
 def _cache_root() -> Path:
-    from rfdesign.scatter_bench import default_root
+    from rfdesign.scattering.bench import default_root
 
     return default_root()
 
 
 def _profile(name: str, grid, seed: int, index: int) -> np.ndarray:
-    from rfdesign import scatter_profiles
+    from rfdesign.scattering import profiles
 
     if name == "circles":
-        return scatter_profiles.circles(grid, np.random.default_rng(seed))
+        return profiles.circles(grid, np.random.default_rng(seed))
     if name == "digit":
-        return scatter_profiles.digit(grid, index)
-    return scatter_profiles.austria(grid)
+        return profiles.digit(grid, index)
+    return profiles.austria(grid)
 
 
 def _method(name: str, grid: int, model: Path | None):
-    from rfdesign.optimizers.scatter_inversion import get_method
-    from rfdesign.optimizers.scatter_learned import LearnedInversion
+    from rfdesign.scattering.inversion import get_method
+    from rfdesign.scattering.learned import LearnedInversion
     from rfdesign.surrogates.checkpoint import CheckpointError
 
     if name not in LEARNED:
@@ -85,15 +85,15 @@ def invert_cmd(
     ),
 ) -> None:
     """Simulate the benchmark data of a profile on a 2x finer grid and invert it."""
-    from rfdesign.optimizers.scatter_inversion import rrmse, ssim
-    from rfdesign.plots import plot_profiles
-    from rfdesign.scatter_data import add_noise
+    from rfdesign.scattering.data import add_noise
+    from rfdesign.scattering.inversion import rrmse, ssim
+    from rfdesign.scattering.plots import plot_profiles
 
     if profile not in PROFILES:
         fail(f"--profile: {profile!r} is not one of {', '.join(PROFILES)}")
     if method not in METHODS:
         fail(f"--method: {method!r} is not one of {', '.join(METHODS)}")
-    from rfdesign.scatter_data import inversion_setup
+    from rfdesign.scattering.data import inversion_setup
 
     fine, setup = inversion_setup(2 * grid), inversion_setup(grid)
     invert = _method(method, grid, model)
@@ -155,7 +155,7 @@ def simulate_cmd(
     """Objects, MoM scattered fields (clean and noisy) and BP images, saved in chunks."""
     from concurrent.futures import ProcessPoolExecutor
 
-    from rfdesign.scatter_data import ScatterDataSpec, generate
+    from rfdesign.scattering.data import ScatterDataSpec, generate
 
     try:
         spec = ScatterDataSpec(family, count, grid, data_factor, noise, seed, split, fields=fields)
@@ -198,7 +198,7 @@ def bench_cmd(
     ),
 ) -> None:
     """Every method on circles, digits and Austria; FICLM against the MoM (table + plots)."""
-    from rfdesign.scatter_bench import BenchConfig, example_maps, run_bench
+    from rfdesign.scattering.bench import BenchConfig, example_maps, run_bench
 
     try:
         ep = [int(v) for v in epochs.split(",")]

@@ -13,6 +13,7 @@ import dataclasses
 import hashlib
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -184,3 +185,62 @@ def load_checkpoint(
     except (SafetensorError, OSError, ValueError) as exc:
         raise CheckpointError(f"{weights}: unreadable safetensors file ({exc})") from exc
     return tensors, meta
+
+
+# ----- torch networks (state dicts as safetensors; torch is imported where used) ----------
+def state_arrays(model: Any, prefix: str = "") -> dict[str, np.ndarray]:
+    """The model's state dict as numpy arrays (for safetensors checkpoints)."""
+    return {prefix + k: v.detach().cpu().numpy() for k, v in model.state_dict().items()}
+
+
+def load_state_arrays(model: Any, arrays: dict[str, np.ndarray], prefix: str = "") -> None:
+    """Load arrays written by :func:`state_arrays` (strict: every key must match)."""
+    import torch
+
+    state = {
+        k[len(prefix) :]: torch.from_numpy(np.array(v))
+        for k, v in arrays.items()
+        if k.startswith(prefix)
+    }
+    model.load_state_dict(state, strict=True)
+
+
+def save_net(
+    directory,
+    model: Any,
+    sidecar: dict,
+    extra: dict[str, np.ndarray] | None = None,
+    prefix: str = "",
+):
+    """Checkpoint of a network: weights (keys prefixed), extra arrays and the sidecar.
+
+    ``sidecar`` must hold ``kind`` and ``model_version``
+    (:func:`save_checkpoint`).
+    """
+    return save_checkpoint(directory, {**state_arrays(model, prefix), **(extra or {})}, sidecar)
+
+
+def load_net(
+    directory,
+    kind: str,
+    model_version: int,
+    build: Callable[[dict, dict[str, np.ndarray]], Any],
+    prefix: str = "",
+) -> tuple[Any, dict[str, np.ndarray], dict]:
+    """Read a :func:`save_net` checkpoint (kind, version and weights hash checked).
+
+    Args:
+        directory: Checkpoint folder.
+        kind: Expected model kind.
+        model_version: Expected architecture version.
+        build: ``(sidecar, tensors) -> untrained network`` of the stored architecture.
+        prefix: Prefix of the weight keys.
+
+    Returns:
+        ``(network in eval mode, all stored arrays, sidecar without kind and version)``.
+    """
+    tensors, meta = load_checkpoint(directory, kind, model_version)
+    model = build(meta, tensors)
+    load_state_arrays(model, tensors, prefix)
+    model.eval()
+    return model, tensors, {k: v for k, v in meta.items() if k not in ("kind", "model_version")}

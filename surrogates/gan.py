@@ -336,7 +336,7 @@ class LayoutGAN:
     # ----- persistence ---------------------------------------------------------------------
     def save(self, directory: str | Path) -> Path:
         """Write the generator (safetensors) and its sidecar into ``directory``."""
-        from rfdesign.surrogates.scatter_nets import save_net
+        from rfdesign.surrogates.checkpoint import save_net
 
         sidecar = {
             "kind": KIND,
@@ -353,8 +353,7 @@ class LayoutGAN:
     @classmethod
     def load(cls, directory: str | Path, grid: PixelGrid | None = None) -> LayoutGAN:
         """Load a checkpoint; with ``grid``, refuse one trained for another grid."""
-        from rfdesign.surrogates.checkpoint import CheckpointError
-        from rfdesign.surrogates.scatter_nets import load_net
+        from rfdesign.surrogates.checkpoint import CheckpointError, load_net
 
         made: dict = {}
 

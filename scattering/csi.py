@@ -22,7 +22,7 @@ factor
 regularisation needs no weight parameter, is strong while ``F`` is large and fades as the
 misfit drops. Its step length is the minimiser of a quartic (roots of a cubic).
 
-Conventions of :mod:`rfdesign.solvers.mom2d`: ``G_D`` is complex symmetric, so its adjoint is
+Conventions of :mod:`rfdesign.scattering.mom2d`: ``G_D`` is complex symmetric, so its adjoint is
 ``conj(G_D conj(x))`` (one more FFT convolution; each iteration costs two).
 """
 
@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from rfdesign.optimizers.scatter_inversion import ScatterSetup, bp_currents, register_method
+from rfdesign.scattering.inversion import ScatterSetup, bp_currents, register_method
 
 
 def _grad(chi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -70,7 +70,7 @@ def contrast_source_inversion(
     """Relative permittivity by (MR-)CSI, started from back-propagation.
 
     Following van den Berg and Kleinman (1997), ``w`` starts from the back-propagated currents
-    (:func:`rfdesign.optimizers.scatter_inversion.bp_currents`) and ``chi`` from their
+    (:func:`rfdesign.scattering.inversion.bp_currents`) and ``chi`` from their
     least-squares fit ``chi = sum_j w_j conj(E_j) / sum_j |E_j|^2``, i.e. the BP image.
 
     Args:

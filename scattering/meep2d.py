@@ -1,4 +1,4 @@
-"""2-D TM scattering with Meep: the independent engine next to :mod:`rfdesign.solvers.mom2d`.
+"""2-D TM scattering with Meep: the independent engine next to :mod:`rfdesign.scattering.mom2d`.
 
 A line source (an ``E_z`` point current in 2-D) at each transmitter; the scattered field at
 the receivers is the difference of a run with the objects and one without, each read from a

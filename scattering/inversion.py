@@ -27,7 +27,7 @@ class ScatterSetup:
     """A measurement configuration on an inversion grid.
 
     Attributes:
-        mom: :class:`rfdesign.solvers.mom2d.MoM2D` on the inversion grid (``n x n`` cells).
+        mom: :class:`rfdesign.scattering.mom2d.MoM2D` on the inversion grid (``n x n`` cells).
         transmitters: Line-source positions ``T x 2`` (m).
         receivers: Receiver positions ``R x 2`` (m).
         e_inc: Incident fields in the cells, ``T x n x n`` (complex).
@@ -113,7 +113,7 @@ def register_method(name: str, method: InversionMethod) -> None:
     METHODS[name] = method
 
 
-_BUILTIN_MODULES = {"csi": "rfdesign.optimizers.scatter_csi"}
+_BUILTIN_MODULES = {"csi": "rfdesign.scattering.csi"}
 """Methods registered by modules imported on first use (they import this module)."""
 
 

@@ -3,16 +3,16 @@
 import numpy as np
 import pytest
 
-from rfdesign.optimizers.scatter_csi import contrast_source_inversion
-from rfdesign.optimizers.scatter_inversion import (
+from rfdesign.scattering.csi import contrast_source_inversion
+from rfdesign.scattering.inversion import (
     ScatterSetup,
     back_propagation,
     get_method,
     rrmse,
     ssim,
 )
-from rfdesign.scatter_profiles import benchmark_setup
-from rfdesign.solvers.mom2d import Grid2D, MoM2D
+from rfdesign.scattering.mom2d import Grid2D, MoM2D
+from rfdesign.scattering.profiles import benchmark_setup
 
 K0, TX, RX = benchmark_setup()  # 400 MHz, 16 transmitters, 32 receivers on the 3 m circle
 

@@ -64,7 +64,7 @@ def default_root() -> Path:
 
 def datasets(cfg: BenchConfig) -> tuple[dict, dict]:
     """``(train, test)``: family -> arrays (generated where missing)."""
-    from rfdesign.scatter_data import ScatterDataSpec, generate
+    from rfdesign.scattering.data import ScatterDataSpec, generate
 
     train, test = {}, {}
     with ProcessPoolExecutor(cfg.workers) as ex:
@@ -79,7 +79,7 @@ def datasets(cfg: BenchConfig) -> tuple[dict, dict]:
 
 def models(cfg: BenchConfig, train: dict, setup, log: Callable[[str], None]) -> dict:
     """Trained BPS, cGAN and FICLM (loaded from the cache or trained now)."""
-    from rfdesign.optimizers.scatter_learned import LearnedInversion, train_inversion
+    from rfdesign.scattering.learned import LearnedInversion, train_inversion
 
     bp = np.concatenate([train[f]["bp"] for f in cfg.train])
     eps = np.concatenate([train[f]["eps"] for f in cfg.train])
@@ -113,7 +113,7 @@ def ficlm_model(
     ``cfg.epochs["ficlm_more"]`` resumed at 3e-4 (seed + 1). The bench's own width keeps the
     folder name ``model_ficlm_<n>``; other widths get ``model_ficlm_<n>_w<width>``.
     """
-    from rfdesign.surrogates.ficlm import FICLM
+    from rfdesign.scattering.ficlm import FICLM
 
     name = f"model_ficlm_{cfg.n}" + ("" if width == cfg.widths["ficlm"] else f"_w{width}")
     path = cfg.root / name
@@ -140,10 +140,10 @@ def ficlm_model(
 
 def meep_data(cfg: BenchConfig, log: Callable[[str], None]) -> dict:
     """Noisy Meep 2-D data of the first test object of each family (cached)."""
-    from rfdesign.scatter_data import ScatterDataSpec, add_noise, make_object
-    from rfdesign.scatter_profiles import benchmark_setup
-    from rfdesign.solvers import meep2d
-    from rfdesign.solvers.mom2d import Grid2D
+    from rfdesign.scattering import meep2d
+    from rfdesign.scattering.data import ScatterDataSpec, add_noise, make_object
+    from rfdesign.scattering.mom2d import Grid2D
+    from rfdesign.scattering.profiles import benchmark_setup
 
     k0, tx, rx = benchmark_setup()
     out = {}
@@ -172,8 +172,8 @@ def run_bench(cfg: BenchConfig, log: Callable[[str], None] = print) -> tuple[str
         ``(markdown tables, figures)``; figures hold per method and family the mean RRMSE,
         mean SSIM and ms, Meep RRMSEs, and FICLM's errors and speed-up.
     """
-    from rfdesign.optimizers.scatter_inversion import get_method, rrmse, ssim
-    from rfdesign.scatter_data import inversion_setup
+    from rfdesign.scattering.data import inversion_setup
+    from rfdesign.scattering.inversion import get_method, rrmse, ssim
 
     cfg.root.mkdir(parents=True, exist_ok=True)
     setup = inversion_setup(cfg.n)
@@ -239,7 +239,7 @@ def run_bench(cfg: BenchConfig, log: Callable[[str], None] = print) -> tuple[str
 
 def example_maps(cfg: BenchConfig, path: str | Path) -> None:
     """Plot the first test object of each family and every method's reconstruction of it."""
-    from rfdesign.plots import plot_profile_grid
+    from rfdesign.scattering.plots import plot_profile_grid
 
     maps = np.load(cfg.root / f"examples_{cfg.n}.npz")
     rows: dict[str, dict[str, np.ndarray]] = {}

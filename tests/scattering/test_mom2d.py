@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from rfdesign.solvers import mie2d
-from rfdesign.solvers.mom2d import Grid2D, MoM2D
+from rfdesign.scattering import mie2d
+from rfdesign.scattering.mom2d import Grid2D, MoM2D
 
 K0 = 2 * np.pi  # lambda0 = 1 m
 PHI = np.linspace(0, 2 * np.pi, 32, endpoint=False)
@@ -90,7 +90,7 @@ def test_shapes_are_checked():
 def test_meep_and_mom_agree_on_the_eps2_cylinder():
     # independent engines: Meep 2-D FDTD (40 px per lambda0) and the MoM (40 cells per
     # wavelength in the medium), line source at (-2, 0), 32 receivers on a 2.5 m circle
-    from rfdesign.solvers import meep2d
+    from rfdesign.scattering import meep2d
 
     rx = 2.5 * np.column_stack([np.cos(PHI), np.sin(PHI)])
     tx = np.array([[-2.0, 0.0]])

@@ -32,8 +32,8 @@ from pathlib import Path
 
 import numpy as np
 
-from rfdesign import scatter_profiles
-from rfdesign.solvers.mom2d import Grid2D, MoM2D
+from rfdesign.scattering import profiles
+from rfdesign.scattering.mom2d import Grid2D, MoM2D
 
 FAMILIES = ("circles", "digits", "austria")
 TRAIN_DIGITS = range(0, 1500)
@@ -86,17 +86,17 @@ def make_object(spec: ScatterDataSpec, grid: Grid2D, index: int) -> np.ndarray:
     """Object ``index`` of the dataset on ``grid`` (identical object on any grid)."""
     rng = np.random.default_rng([spec.seed, index, 1])
     if spec.family == "circles":
-        return scatter_profiles.circles(grid, rng)
+        return profiles.circles(grid, rng)
     if spec.family == "austria":
-        return scatter_profiles.austria(grid)
+        return profiles.austria(grid)
     pool = TRAIN_DIGITS if spec.split == "train" else TEST_DIGITS
     image = int(rng.choice(np.asarray(pool)))
     if spec.split == "test":
-        return scatter_profiles.digit(grid, image, eps_r=1.5)
+        return profiles.digit(grid, image, eps_r=1.5)
     eps = rng.uniform(1.1, 1.5)
     size = rng.uniform(1.2, 1.6)
     shift = rng.uniform(-0.1, 0.1, size=2)
-    return scatter_profiles.digit(grid, image, eps_r=eps, size_m=size, offset_m=tuple(shift))
+    return profiles.digit(grid, image, eps_r=eps, size_m=size, offset_m=tuple(shift))
 
 
 def add_noise(e_scat: np.ndarray, level: float, rng: np.random.Generator) -> np.ndarray:
@@ -107,7 +107,7 @@ def add_noise(e_scat: np.ndarray, level: float, rng: np.random.Generator) -> np.
 
 def _sample(spec: ScatterDataSpec, index: int) -> dict[str, np.ndarray]:
     """Everything stored for one sample."""
-    from rfdesign.optimizers.scatter_inversion import back_propagation
+    from rfdesign.scattering.inversion import back_propagation
 
     setup = inversion_setup(spec.n)
     data = inversion_setup(spec.n * spec.data_factor)
@@ -131,12 +131,12 @@ def inversion_setup(n: int):
     """The benchmark setup on ``n x n`` cells of [-1, 1]^2 m (one per process and grid).
 
     Returns:
-        A :class:`rfdesign.optimizers.scatter_inversion.ScatterSetup` (MoM operator, incident
+        A :class:`rfdesign.scattering.inversion.ScatterSetup` (MoM operator, incident
         fields and receiver operator built once; do not modify it).
     """
-    from rfdesign.optimizers.scatter_inversion import ScatterSetup
+    from rfdesign.scattering.inversion import ScatterSetup
 
-    k0, tx, rx = scatter_profiles.benchmark_setup()
+    k0, tx, rx = profiles.benchmark_setup()
     return ScatterSetup(MoM2D(Grid2D(n, 1.0), k0), tx, rx)
 
 

@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 
-from rfdesign.optimizers.scatter_inversion import ScatterSetup, back_propagation, rrmse
-from rfdesign.optimizers.scatter_learned import LearnedInversion, dihedral, train_inversion
-from rfdesign.scatter_data import ScatterDataSpec, generate
-from rfdesign.scatter_profiles import benchmark_setup, circles
-from rfdesign.solvers.mom2d import Grid2D, MoM2D
+from rfdesign.scattering.data import ScatterDataSpec, generate
+from rfdesign.scattering.inversion import ScatterSetup, back_propagation, rrmse
+from rfdesign.scattering.learned import LearnedInversion, dihedral, train_inversion
+from rfdesign.scattering.mom2d import Grid2D, MoM2D
+from rfdesign.scattering.profiles import benchmark_setup, circles
 
 pytest.importorskip("torch")
 N = 16

@@ -3,12 +3,12 @@
 import numpy as np
 import pytest
 
-from rfdesign.optimizers.scatter_inversion import ScatterSetup
-from rfdesign.scatter_data import ScatterDataSpec, generate
-from rfdesign.scatter_profiles import benchmark_setup, circles
-from rfdesign.solvers.mom2d import Grid2D, MoM2D
+from rfdesign.scattering.data import ScatterDataSpec, generate
+from rfdesign.scattering.ficlm import FICLM, dihedral, transmitter_permutations
+from rfdesign.scattering.inversion import ScatterSetup
+from rfdesign.scattering.mom2d import Grid2D, MoM2D
+from rfdesign.scattering.profiles import benchmark_setup, circles
 from rfdesign.surrogates.checkpoint import CheckpointError
-from rfdesign.surrogates.ficlm import FICLM, dihedral, transmitter_permutations
 
 pytest.importorskip("torch")
 N = 16

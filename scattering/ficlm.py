@@ -103,7 +103,7 @@ class FICLM:
         return np.concatenate([chi, inc], axis=1)
 
     def _build(self):
-        from rfdesign.surrogates.scatter_nets import UNet
+        from rfdesign.scattering.nets import UNet
 
         t = self.transmitters
         return UNet(1 + 2 * t, 2 * t, self.width, self.depth)
@@ -160,7 +160,7 @@ class FICLM:
         """
         import torch
 
-        from rfdesign.surrogates.scatter_nets import PatchCritic, fit
+        from rfdesign.scattering.nets import PatchCritic, fit
 
         perms = transmitter_permutations(self.e_inc)
         t = self.transmitters
@@ -210,7 +210,7 @@ class FICLM:
 
     def _envelope(self, eps: np.ndarray) -> np.ndarray:
         """The network's ``R = E / E_inc - 1``, ``B x 2T x N`` (real parts, then imaginary)."""
-        from rfdesign.surrogates.scatter_nets import predict
+        from rfdesign.scattering.nets import predict
 
         if self.model is None:
             raise RuntimeError("FICLM: not trained; call fit() or load()")
@@ -238,7 +238,7 @@ class FICLM:
 
     def save(self, directory: str | Path) -> Path:
         """Checkpoint folder (weights + ``model.yaml``; the setup is stored for the check)."""
-        from rfdesign.surrogates.scatter_nets import save_net
+        from rfdesign.surrogates.checkpoint import save_net
 
         setup = {"e_inc_re": self.e_inc.real, "e_inc_im": self.e_inc.imag}
         setup |= {"g_s_re": self.g_s.real, "g_s_im": self.g_s.imag}
@@ -250,7 +250,8 @@ class FICLM:
     @classmethod
     def load(cls, directory: str | Path) -> FICLM:
         """Read a checkpoint written by :meth:`save`."""
-        from rfdesign.surrogates.scatter_nets import UNet, load_net
+        from rfdesign.scattering.nets import UNet
+        from rfdesign.surrogates.checkpoint import load_net
 
         def build(meta, tensors):
             t = len(tensors["e_inc_re"])

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from rfdesign import scatter_data
-from rfdesign.scatter_data import ScatterDataSpec, generate, load, make_object
-from rfdesign.solvers.mom2d import Grid2D
+from rfdesign.scattering import data as scatter_data
+from rfdesign.scattering.data import ScatterDataSpec, generate, load, make_object
+from rfdesign.scattering.mom2d import Grid2D
 
 
 def test_a_killed_run_resumes_and_gives_the_same_samples(tmp_path, monkeypatch):
@@ -64,7 +64,7 @@ def test_training_and_test_digits_come_from_disjoint_images(monkeypatch):
         seen[split].add(image)
         return np.ones((grid.n, grid.n))
 
-    monkeypatch.setattr(scatter_data.scatter_profiles, "digit", record)
+    monkeypatch.setattr(scatter_data.profiles, "digit", record)
     for split in ("train", "test"):
         spec = ScatterDataSpec("digits", 50, split=split)
         for i in range(50):

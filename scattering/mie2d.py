@@ -5,7 +5,7 @@ wave ``exp(i k0 r cos(phi - phi_inc))`` hits a cylinder centred at the origin; o
 scattered field is ``sum_n i^n a_n H_n(k0 r) exp(i n (phi - phi_inc))`` (C. A. Balanis,
 "Advanced Engineering Electromagnetics", 2nd ed., Wiley 2012, sec. 11.5; the layered case by
 matching ``E_z`` and ``dE_z/dr`` at every interface). The reference of
-:mod:`rfdesign.solvers.mom2d`.
+:mod:`rfdesign.scattering.mom2d`.
 """
 
 from __future__ import annotations

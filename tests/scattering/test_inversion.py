@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from rfdesign.optimizers.scatter_inversion import ScatterSetup, back_propagation, rrmse, ssim
-from rfdesign.solvers.mom2d import Grid2D, MoM2D
+from rfdesign.scattering.inversion import ScatterSetup, back_propagation, rrmse, ssim
+from rfdesign.scattering.mom2d import Grid2D, MoM2D
 
 K0 = 2 * np.pi * 400e6 / 299_792_458.0  # 400 MHz
 ANG = np.linspace(0, 2 * np.pi, 16, endpoint=False)

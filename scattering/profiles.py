@@ -1,6 +1,6 @@
 """Test objects of the 2-D inverse-scattering benchmark (SEED-NOTES section 6).
 
-Relative-permittivity maps on a :class:`rfdesign.solvers.mom2d.Grid2D`: random cylinders (the
+Relative-permittivity maps on a :class:`rfdesign.scattering.mom2d.Grid2D`: random cylinders (the
 back-propagation benchmark of Wei and Chen, "Deep-learning schemes for full-wave nonlinear
 inverse scattering problems", IEEE TGRS 57(4), 2019: 1-3 cylinders, radius 0.15-0.4 m, eps_r
 1.001-1.5), handwritten digits (scikit-learn's bundled 8 x 8 digits, upsampled), and the
@@ -15,7 +15,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from rfdesign.solvers.mom2d import Grid2D
+from rfdesign.scattering.mom2d import Grid2D
 
 BENCHMARK_FREQUENCY_HZ = 400e6
 """Frequency of the benchmark setup (domain [-1, 1]^2 m)."""

@@ -22,7 +22,7 @@ Krylov space serves all right-hand sides). The induced contrast current is ``J =
 the scattered field at receivers ``E_s(r_p) = sum_n (i pi k0 a / 2) J1(k0 a) H0(k0 |r_p - r_n|)
 J_n``.
 
-The analytic references are in :mod:`rfdesign.solvers.mie2d`.
+The analytic references are in :mod:`rfdesign.scattering.mie2d`.
 """
 
 from __future__ import annotations

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-from rfdesign.optimizers.scatter_inversion import ScatterSetup, back_propagation
-from rfdesign.surrogates.ficlm import dihedral
+from rfdesign.scattering.ficlm import dihedral
+from rfdesign.scattering.inversion import ScatterSetup, back_propagation
 
 KIND = "scatter_unet"
 MODEL_VERSION = 1
@@ -41,7 +41,7 @@ class LearnedInversion:
     """A trained U-Net on the BP image.
 
     Attributes:
-        model: The :class:`rfdesign.surrogates.scatter_nets.UNet` (eval mode).
+        model: The :class:`rfdesign.scattering.nets.UNet` (eval mode).
         method: ``bps`` or ``cgan``.
         n: Cells per side it was trained for.
         meta: Training settings and figures (stored in the sidecar).
@@ -63,14 +63,14 @@ class LearnedInversion:
 
     def from_bp(self, bp: np.ndarray) -> np.ndarray:
         """``eps_r`` maps from BP images ``B x n x n`` (contrast clipped at 0)."""
-        from rfdesign.surrogates.scatter_nets import predict
+        from rfdesign.scattering.nets import predict
 
         out = predict(self.model, ((bp - 1) / CONTRAST_SCALE)[:, None])[:, 0]
         return 1 + np.clip(out * CONTRAST_SCALE, 0, None)
 
     def save(self, directory: str | Path) -> Path:
         """Checkpoint folder: weights + ``model.yaml``."""
-        from rfdesign.surrogates.scatter_nets import save_net
+        from rfdesign.surrogates.checkpoint import save_net
 
         sidecar = {"kind": KIND, "model_version": MODEL_VERSION, "method": self.method}
         return save_net(directory, self.model, {**sidecar, "n": self.n, **self.meta})
@@ -78,7 +78,8 @@ class LearnedInversion:
     @classmethod
     def load(cls, directory: str | Path) -> LearnedInversion:
         """Read a checkpoint written by :meth:`save` (kind, version and hash checked)."""
-        from rfdesign.surrogates.scatter_nets import UNet, load_net
+        from rfdesign.scattering.nets import UNet
+        from rfdesign.surrogates.checkpoint import load_net
 
         def build(meta, _tensors):
             return UNet(1, 1, width=meta["width"], depth=meta["depth"])
@@ -122,7 +123,7 @@ def train_inversion(
 
     import torch
 
-    from rfdesign.surrogates.scatter_nets import PatchCritic, UNet, fit
+    from rfdesign.scattering.nets import PatchCritic, UNet, fit
 
     if method not in ("bps", "cgan"):
         raise ValueError(f"method: {method!r} is not 'bps' or 'cgan'")

@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from rfdesign.scatter_profiles import austria, circles, digit
-from rfdesign.solvers.mom2d import Grid2D
+from rfdesign.scattering.mom2d import Grid2D
+from rfdesign.scattering.profiles import austria, circles, digit
 
 GRID = Grid2D(128, 1.0)
 
