@@ -55,6 +55,10 @@ class BenchConfig:
     seed: int = 0
 
 
+COMMITTED = Path(__file__).resolve().parents[1] / "data" / "scatter"
+"""Networks trained by the benchmark and committed with their provenance (data/scatter)."""
+
+
 def default_root() -> Path:
     """Cache folder of the benchmark's datasets and networks: ``$RFDESIGN_CACHE/scatter``."""
     from rfdesign.paths import cache_base

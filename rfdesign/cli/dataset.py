@@ -17,7 +17,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from rfdesign.cli_common import err, fail, out
+from rfdesign.cli.common import err, fail, out
 
 dataset_app = typer.Typer(help="Generate and inspect datasets.", no_args_is_help=True)
 
@@ -183,3 +183,8 @@ def merge_cmd(
     out.print(
         f"merged {len(sources)} datasets into {out_dir}: {s['samples']} samples, {s['failed']} failed"
     )
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``dataset`` group to the top-level app."""
+    app.add_typer(dataset_app, name="dataset")

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from rfdesign.cli_common import fail, out
+from rfdesign.cli.common import fail, out
 
 gan_app = typer.Typer(help="Inverse design: a GAN that proposes layouts for a spec.")
 
@@ -101,3 +101,8 @@ def propose_cmd(
         out.print(
             f"  {r['bits']}  K {r['K']:7.2f} dB  worst margin {r['worst_margin_db']:+7.2f} dB"
         )
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``gan`` group to the top-level app."""
+    app.add_typer(gan_app, name="gan")

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from rfdesign.cli_common import err, fail, out, stage_progress
+from rfdesign.cli.common import err, fail, out, stage_progress
 
 
 def design_cmd(
@@ -94,3 +94,8 @@ def design_cmd(
         f"{runs['verification']} verification + {runs.get('refine', 0)} refinement; "
         f"{s['wall_s']:.0f} s -> {out_dir}/report.md"
     )
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``design`` to the top-level app."""
+    app.command("design")(design_cmd)

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from rfdesign.cli_common import fail, out, stage_progress
+from rfdesign.cli.common import fail, out, stage_progress
 
 METRIC_ROWS = (
     ("mae_s21_db", "MAE |S21| (dB, floor -40)"),
@@ -129,9 +129,6 @@ def evaluate_cmd(
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``design``, ``train`` and ``evaluate`` to the top-level app."""
-    from rfdesign.cli_design import design_cmd
-
-    app.command("design")(design_cmd)
+    """Add ``train`` and ``evaluate`` to the top-level app."""
     app.command("train")(train_cmd)
     app.command("evaluate")(evaluate_cmd)

@@ -13,7 +13,7 @@ from rfdesign.layouts import get_grid
 from rfdesign.layouts.export import gds_layer_area_mm2
 from rfdesign.layouts.layout import Layout
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 runner = CliRunner()
 
 

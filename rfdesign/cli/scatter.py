@@ -19,7 +19,7 @@ from typing import Annotated
 import numpy as np
 import typer
 
-from rfdesign.cli_common import fail, out, stage_progress
+from rfdesign.cli.common import fail, out, stage_progress
 
 scatter_app = typer.Typer(
     help="2-D inverse scattering (MoM, BP, CSI, BPS, cGAN, FICLM).", no_args_is_help=True
@@ -27,14 +27,6 @@ scatter_app = typer.Typer(
 PROFILES = ("circles", "digit", "austria")
 METHODS = ("bp", "csi", "bps", "cgan")
 LEARNED = ("bps", "cgan")
-COMMITTED = Path(__file__).resolve().parents[1] / "data" / "scatter"
-"""Networks trained by the benchmark and committed with their provenance (data/scatter)."""
-
-
-def _cache_root() -> Path:
-    from rfdesign.scattering.bench import default_root
-
-    return default_root()
 
 
 def _profile(name: str, grid, seed: int, index: int) -> np.ndarray:
@@ -48,6 +40,7 @@ def _profile(name: str, grid, seed: int, index: int) -> np.ndarray:
 
 
 def _method(name: str, grid: int, model: Path | None):
+    from rfdesign.scattering.bench import COMMITTED, default_root
     from rfdesign.scattering.inversion import get_method
     from rfdesign.scattering.learned import LearnedInversion
     from rfdesign.surrogates.checkpoint import CheckpointError
@@ -55,7 +48,7 @@ def _method(name: str, grid: int, model: Path | None):
     if name not in LEARNED:
         return get_method(name)
     # the bench's own networks first, then those committed in the repository's data/scatter
-    candidates = [_cache_root() / f"model_{name}_{grid}", COMMITTED / f"model_{name}_{grid}"]
+    candidates = [default_root() / f"model_{name}_{grid}", COMMITTED / f"model_{name}_{grid}"]
     path = model or next((p for p in candidates if (p / "model.yaml").exists()), candidates[0])
     if not (path / "model.yaml").exists():
         fail(
@@ -198,7 +191,7 @@ def bench_cmd(
     ),
 ) -> None:
     """Every method on circles, digits and Austria; FICLM against the MoM (table + plots)."""
-    from rfdesign.scattering.bench import BenchConfig, example_maps, run_bench
+    from rfdesign.scattering.bench import BenchConfig, default_root, example_maps, run_bench
 
     try:
         ep = [int(v) for v in epochs.split(",")]
@@ -207,7 +200,7 @@ def bench_cmd(
     except ValueError:
         fail(f"--epochs: expected three or four integers like 25,8,20,30, got {epochs!r}")
     cfg = BenchConfig(
-        root=cache or _cache_root(),
+        root=cache or default_root(),
         n=grid,
         train={"circles": train_count, "digits": train_count},
         test={"circles": test_count, "digits": test_count, "austria": 1},
@@ -224,3 +217,8 @@ def bench_cmd(
     example_maps(cfg, out_dir / "profiles.png")
     out.print(table)
     out.print(f"-> {out_dir}/scatter.md, scatter.json, profiles.png")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``scatter`` group to the top-level app."""
+    app.add_typer(scatter_app, name="scatter")

@@ -1,0 +1,69 @@
+"""``rfdesign spec check`` and ``rfdesign schema``: spec files validated and described."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from rfdesign.cli.common import fail, out
+
+spec_app = typer.Typer(help="Check spec files.", no_args_is_help=True)
+
+
+@spec_app.command("check")
+def spec_check(
+    file: Annotated[Path, typer.Argument(help="YAML spec file.")],
+    json_out: Annotated[
+        bool, typer.Option("--json", help="Print the resolved spec as JSON.")
+    ] = False,
+) -> None:
+    """Validate a spec file; print every problem with its field path, or a summary."""
+    from rfdesign.spec import SpecError, load_spec
+
+    try:
+        spec = load_spec(file)
+    except SpecError as exc:
+        fail([f"{exc.source}: {issue}" for issue in exc.issues])
+        return
+    if json_out:
+        print(json.dumps(spec.model_dump(mode="json"), indent=2))
+        return
+    grid = spec.pixel_grid()
+    table = Table(title=f"{spec.name}  ({file})", show_lines=False)
+    for col in ("band", "kind", "GHz", "limits"):
+        table.add_column(col)
+    for i, b in enumerate(spec.bands):
+        if b.kind == "pass":
+            parts = []
+            if b.s21_min_db is not None:
+                parts.append(f"|S21| >= {b.s21_min_db:g} dB")
+            if b.s11_max_db is not None:
+                parts.append(f"|S11| <= {b.s11_max_db:g} dB")
+            limits = ", ".join(parts)
+        else:
+            limits = f"|S21| <= {b.s21_max_db:g} dB"
+        table.add_row(spec.band_label(i), b.kind, f"{b.f_min_ghz:g}-{b.f_max_ghz:g}", limits)
+    out.print(table)
+    out.print(
+        f"sweep {spec.sweep.start_ghz:g}-{spec.sweep.stop_ghz:g} GHz, {spec.sweep.points} points; "
+        f"w = {spec.w:g}; grid {grid.name}: {grid.n_rows} x {grid.n_cols} designed cells, "
+        f"{grid.n_bits} free bits ({grid.n_layouts:,} layouts), feed {grid.feed_width_mm * 1e3:.1f} um"
+    )
+    out.print(f"[green]ok[/]: {file} is a valid spec (hash {spec.content_hash()[:12]})")
+
+
+def schema() -> None:
+    """Print the JSON schema of spec files."""
+    from rfdesign.spec import spec_json_schema
+
+    print(json.dumps(spec_json_schema(), indent=2, sort_keys=True))
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``spec check`` and ``schema`` to the top-level app."""
+    app.add_typer(spec_app, name="spec")
+    app.command("schema")(schema)
