@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 
 from rfdesign.cluster import executor_for
-from rfdesign.dataset import Dataset
-from rfdesign.generate import generate, sample_bits
+from rfdesign.datasets.generate import generate, sample_bits
+from rfdesign.datasets.store import Dataset
 from rfdesign.layouts import get_grid
 from rfdesign.solvers.base import get_solver
 

@@ -1,6 +1,6 @@
 """Benchmark of the gpytorch GP surrogate against scikit-learn on sized ka_pixel_4x5 designs.
 
-Data: :func:`rfdesign.surrogates.gp_data.pixel_size_dataset` (one fixed layout, three cell
+Data: :func:`rfdesign.datasets.sizes.pixel_size_dataset` (one fixed layout, three cell
 sizes in mm, |S11| and |S21| in dB at 51 frequencies from 34 to 46 GHz, circuit model). The
 training sets are the first 25, 50, 100 and 200 designs of one Sobol sequence (seed 1), the
 test set 200 designs of another (seed 2). Everything runs on one thread.
@@ -75,8 +75,8 @@ def run(out_dir: str | Path) -> str:
     from scipy.stats import qmc
     from threadpoolctl import threadpool_limits
 
+    from rfdesign.datasets.sizes import pixel_size_dataset
     from rfdesign.surrogates.gp import GPSurrogate
-    from rfdesign.surrogates.gp_data import pixel_size_dataset
 
     torch.set_num_threads(1)
     t0 = time.perf_counter()

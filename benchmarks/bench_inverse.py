@@ -58,12 +58,13 @@ def _judge(problem, bits: np.ndarray) -> dict:
 
 def _problem(spec):
     """The pipeline's problem for ``spec`` on its grid's default evaluator (circuit model)."""
+    from rfdesign.design.evaluator import search_model
     from rfdesign.evaluation import spec_mask_set
     from rfdesign.optimizers.problems import PixelFilterProblem
-    from rfdesign.pipeline import search_evaluator
 
     grid = spec.pixel_grid()
-    evaluator, _, f, _, _ = search_evaluator(spec, grid, "auto")
+    model = search_model(spec, grid, "auto")
+    evaluator, f = model.evaluator, model.f_ghz
     return PixelFilterProblem(grid, spec_mask_set(spec, f), evaluator)
 
 
@@ -71,8 +72,8 @@ def run(results: Path | None = None) -> str:
     """The Markdown tables (and ``inverse.json``, ``docs/images/gan_seeding.png``)."""
     import torch
 
-    from rfdesign.inverse_data import sample_design_bits
-    from rfdesign.inverse_design import default_gan_dir, propose_for_spec, train_layout_gan
+    from rfdesign.datasets.inverse import sample_design_bits
+    from rfdesign.design.inverse import default_gan_dir, propose_for_spec, train_layout_gan
     from rfdesign.layouts.presets import get_grid
     from rfdesign.optimizers.ga import run_ga
     from rfdesign.spec import load_spec

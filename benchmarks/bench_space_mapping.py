@@ -24,7 +24,7 @@ STARTS = 10
 
 
 def _fine(problem, counter: list[int]):
-    from rfdesign.pipeline import default_cache_dir
+    from rfdesign.design.verify import default_cache_dir
     from rfdesign.solvers.base import ResultCache, get_solver
 
     solver = get_solver(
@@ -141,7 +141,7 @@ def run() -> str:
 
 def pixel_refinement() -> list[str]:
     """Problem (b): space-map the cell sizes of the band-pass design (3 openEMS runs)."""
-    from rfdesign.pipeline import design_filter
+    from rfdesign.design import design_filter
     from rfdesign.spec import load_spec
 
     root = Path(__file__).resolve().parents[1]

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rfdesign.paths import cache_base
+from rfdesign.core.paths import cache_base
 
 SIZES = (50, 100, 200, 300)
 CACHE = cache_base()
@@ -37,8 +37,8 @@ PRETRAIN_BATCH = 256
 def circuit_dataset(f_ghz: np.ndarray):
     """All 32,768 ka_pixel_4x5 layouts through the circuit model (cached)."""
     from rfdesign.cluster import executor_for
-    from rfdesign.dataset import Dataset
-    from rfdesign.generate import generate, sample_bits
+    from rfdesign.datasets.generate import generate, sample_bits
+    from rfdesign.datasets.store import Dataset
     from rfdesign.layouts import get_grid
     from rfdesign.solvers.base import get_solver
 
@@ -57,8 +57,8 @@ def circuit_dataset(f_ghz: np.ndarray):
 def pretrained(f_ghz: np.ndarray) -> Path:
     """Path of the 5-member ensemble pre-trained on the circuit dataset (cached)."""
     from rfdesign.cluster import executor_for
+    from rfdesign.fitting import train_surrogate
     from rfdesign.surrogates.training import TrainConfig
-    from rfdesign.training import train_surrogate
 
     out = CACHE / "cnn_ka_pixel_4x5_circuit_pretrained"
     if not (out / "model.yaml").exists():
@@ -78,7 +78,7 @@ def pretrained(f_ghz: np.ndarray) -> Path:
 def learning_curves(seed: int = 0) -> list[dict]:
     """Rows (method, n, metrics...) of the three learning curves."""
     from rfdesign.cluster import executor_for
-    from rfdesign.dataset import load_reference
+    from rfdesign.datasets.store import load_reference
     from rfdesign.layouts import get_grid
     from rfdesign.surrogates.active import active_learning
     from rfdesign.surrogates.ensemble import CNNSurrogate
@@ -156,7 +156,7 @@ def inference_speed(model_dir: Path, n: int = 32768) -> tuple[float, float]:
 
 def run(results: Path, seeds: tuple[int, ...] = (0,)) -> str:
     """Run everything; write ``surrogates_runs.csv`` and return the Markdown table."""
-    from rfdesign.dataset import load_reference
+    from rfdesign.datasets.store import load_reference
 
     rows = [r for s in seeds for r in learning_curves(s)]
     results.mkdir(parents=True, exist_ok=True)

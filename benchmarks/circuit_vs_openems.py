@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.signal import find_peaks
 
-from rfdesign.dataset import Dataset, load_reference
+from rfdesign.datasets.store import Dataset, load_reference
 from rfdesign.layouts import Layout, get_grid
 from rfdesign.solvers.circuit import CircuitSolver
 

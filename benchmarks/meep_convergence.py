@@ -35,10 +35,11 @@ from pathlib import Path
 
 import numpy as np
 
+from rfdesign.core.constants import C0_MM_PER_NS
+
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 F_GHZ = np.linspace(34.0, 46.0, 13)
-C0_MM_PER_NS = 299.792458
 
 
 def through_layout(length_mm: float):

@@ -177,7 +177,7 @@ BENCHES = {
 
 def main(names: list[str]) -> None:
     """Run the named benchmarks (all by default)."""
-    from rfdesign import __version__
+    from rfdesign.core.version import __version__
 
     RESULTS.mkdir(parents=True, exist_ok=True)
     for name in names or list(BENCHES):

@@ -6,39 +6,26 @@ the feed width is synthesised for 50 ohm on the given substrate, never hard-code
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable
 
+from rfdesign.core.registry import Registry
 from rfdesign.layouts.feeds import microstrip_width_mm
 from rfdesign.layouts.grid import PixelGrid
 from rfdesign.layouts.substrate import ALUMINA_127UM, Substrate
 
 GridFactory = Callable[[Substrate], PixelGrid]
-_GRIDS: dict[str, GridFactory] = {}
+GRIDS: Registry[GridFactory] = Registry("grid preset")
+"""Grid preset name -> factory ``(substrate) -> PixelGrid``."""
 
 
 def register_grid(name: str) -> Callable[[GridFactory], GridFactory]:
     """Decorator that registers a grid factory under ``name`` (duplicates are rejected)."""
-
-    def decorator(factory: GridFactory) -> GridFactory:
-        if name in _GRIDS:
-            raise ValueError(f"grid preset {name!r} is already registered")
-        _GRIDS[name] = factory
-        return factory
-
-    return decorator
+    return GRIDS.register(name)
 
 
 def grid_names() -> list[str]:
     """Names of all registered grid presets."""
-    return sorted(_GRIDS)
-
-
-def unknown_name_message(kind: str, name: str, known: list[str]) -> str:
-    """Message for an unknown registry name, with a 'did you mean' hint."""
-    close = difflib.get_close_matches(name, known, n=1)
-    hint = f"; did you mean {close[0]!r}?" if close else ""
-    return f"unknown {kind} {name!r} (known: {', '.join(known)}){hint}"
+    return GRIDS.names()
 
 
 def get_grid(name: str, substrate: Substrate | None = None) -> PixelGrid:
@@ -47,9 +34,7 @@ def get_grid(name: str, substrate: Substrate | None = None) -> PixelGrid:
     Raises:
         KeyError: For an unknown name, with the closest known name.
     """
-    if name not in _GRIDS:
-        raise KeyError(unknown_name_message("grid preset", name, grid_names()))
-    return _GRIDS[name](substrate or ALUMINA_127UM)
+    return GRIDS.get(name)(substrate or ALUMINA_127UM)
 
 
 @register_grid("ka_pixel_4x5")

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rfdesign.core.db import s_db
 from rfdesign.optimizers.masks import DB_FLOOR, MaskSet
-from rfdesign.surrogates.metrics import s_db
 
 
 def chebyshev_g(n: int, ripple_db: float) -> np.ndarray:

@@ -23,9 +23,9 @@ from collections.abc import Callable
 import numpy as np
 from pymoo.core.problem import Problem
 
+from rfdesign.core.db import s_db
 from rfdesign.layouts.grid import PixelGrid, corner_contact_counts
 from rfdesign.optimizers.masks import DB_FLOOR, MaskSet
-from rfdesign.surrogates.metrics import s_db
 
 Evaluator = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
 """bits ``N x d`` (uint8) -> (|S11| dB ``N x F``, |S21| dB ``N x F``)."""

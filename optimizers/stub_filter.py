@@ -18,12 +18,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rfdesign.core.db import s_db
 from rfdesign.layouts.feeds import microstrip_line, microstrip_width_mm
 from rfdesign.layouts.grid import PixelGrid
 from rfdesign.layouts.layout import Layout
 from rfdesign.layouts.substrate import ALUMINA_127UM, Substrate
 from rfdesign.optimizers.masks import DB_FLOOR, Mask, MaskSet
-from rfdesign.surrogates.metrics import s_db
 
 ARM_MM = 0.6
 """Length of line on each side of the stub, mm."""

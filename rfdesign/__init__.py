@@ -1,15 +1,36 @@
 """rfdesign: design pixelated RF filters and antennas with full-wave solvers and AI surrogates.
 
 The engines are sub-packages (``rfdesign.layouts``, ``rfdesign.solvers``,
-``rfdesign.surrogates``, ``rfdesign.optimizers``); the spec layer is :mod:`rfdesign.spec`.
-Heavy dependencies (torch, openEMS, Meep) are imported only where they are used.
+``rfdesign.surrogates``, ``rfdesign.optimizers``), inverse scattering is
+``rfdesign.scattering``, the spec layer is :mod:`rfdesign.spec` and the staged design flow
+:mod:`rfdesign.design`. The public API is importable from here::
+
+    from rfdesign import design_filter, load_spec
+
+Heavy dependencies (torch, openEMS, Meep) are imported only where they are used, and so are
+the names below (``import rfdesign`` loads none of them).
 """
 
-from importlib.metadata import PackageNotFoundError, version
+from __future__ import annotations
 
-try:
-    __version__ = version("rfdesign")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
-    __version__ = "0.0.0+unknown"
+import importlib
+from typing import Any
 
-__all__ = ["__version__"]
+from rfdesign.core.version import __version__
+
+_API = {
+    "design_filter": "rfdesign.design",
+    "DesignResult": "rfdesign.design",
+    "FilterSpec": "rfdesign.spec",
+    "load_spec": "rfdesign.spec",
+    "SpecError": "rfdesign.spec",
+}
+
+__all__ = ["__version__", *_API]
+
+
+def __getattr__(name: str) -> Any:
+    """The public API, imported on first use (PEP 562)."""
+    if name in _API:
+        return getattr(importlib.import_module(_API[name]), name)
+    raise AttributeError(f"module 'rfdesign' has no attribute {name!r}")

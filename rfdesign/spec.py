@@ -31,10 +31,9 @@ from pydantic import (
     model_validator,
 )
 
-from rfdesign.layouts.presets import grid_names, unknown_name_message
-
-SOLVER_NAMES = ("circuit", "openems", "meep")
-"""Solvers a spec may name (the registry of :mod:`rfdesign.solvers` holds their factories)."""
+from rfdesign.core.registry import unknown_name_message
+from rfdesign.layouts.presets import grid_names
+from rfdesign.solvers.base import solver_names
 
 Loc = tuple[str | int, ...]
 
@@ -267,8 +266,8 @@ class SolverSettings(SpecModel):
     @field_validator("name")
     @classmethod
     def _known_solver(cls, v: str) -> str:
-        if v not in SOLVER_NAMES:
-            raise ValueError(unknown_name_message("solver", v, list(SOLVER_NAMES)))
+        if v not in solver_names():  # the solver registry of rfdesign.solvers
+            raise ValueError(unknown_name_message("solver", v, solver_names()))
         return v
 
 
@@ -375,7 +374,7 @@ class FilterSpec(SpecModel):
         Such a mode would couple the ports past the circuit. The check uses the empty
         channel's TE10 cutoff c / 2W, an upper bound of the loaded channel's.
         """
-        from rfdesign.solvers.openems import C0_MM_PER_NS
+        from rfdesign.core.constants import C0_MM_PER_NS
 
         s = self.solver
         if s.housing != "channel":
@@ -439,7 +438,23 @@ class FilterSpec(SpecModel):
         return np.linspace(self.sweep.start_ghz, self.sweep.stop_ghz, self.sweep.points)
 
     def pixel_grid(self):
-        """The :class:`rfdesign.layouts.PixelGrid` this spec designs on."""
+        """The :class:`rfdesign.layouts.PixelGrid` this spec designs on (built once).
+
+        The grid is kept beside the fields (not one of them: equality, hashing and dumps see
+        only the fields) together with the content it was built from, so a copy with another
+        grid, substrate or sweep (``model_copy(update=...)``) builds its own.
+        """
+        key = json.dumps(
+            [self.name, self.model_dump(mode="json", include={"grid", "substrate", "sweep"})],
+            sort_keys=True,
+        )
+        cached = self.__dict__.get("_pixel_grid")
+        if cached is None or cached[0] != key:
+            cached = (key, self._build_pixel_grid())
+            self.__dict__["_pixel_grid"] = cached
+        return cached[1]
+
+    def _build_pixel_grid(self):
         from rfdesign.layouts.feeds import microstrip_width_mm
         from rfdesign.layouts.grid import PixelGrid
         from rfdesign.layouts.presets import get_grid

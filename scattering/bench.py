@@ -22,6 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
+from rfdesign.core.paths import repo_data
+
 
 @dataclass(frozen=True)
 class BenchConfig:
@@ -55,13 +57,13 @@ class BenchConfig:
     seed: int = 0
 
 
-COMMITTED = Path(__file__).resolve().parents[1] / "data" / "scatter"
+COMMITTED = repo_data() / "scatter"
 """Networks trained by the benchmark and committed with their provenance (data/scatter)."""
 
 
 def default_root() -> Path:
     """Cache folder of the benchmark's datasets and networks: ``$RFDESIGN_CACHE/scatter``."""
-    from rfdesign.paths import cache_base
+    from rfdesign.core.paths import cache_base
 
     return cache_base() / "scatter"
 

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from rfdesign.core.registry import Registry
+
 
 @dataclass
 class ScatterSetup:
@@ -103,33 +105,20 @@ def ssim(estimate: np.ndarray, truth: np.ndarray) -> float:
 
 
 InversionMethod = Callable[[ScatterSetup, np.ndarray], np.ndarray]
-METHODS: dict[str, InversionMethod] = {}
+METHODS: Registry[InversionMethod] = Registry(
+    "inversion method", lazy={"csi": "rfdesign.scattering.csi"}
+)
+"""Inversion method name -> function; ``csi`` registers itself when first asked for."""
 
 
 def register_method(name: str, method: InversionMethod) -> None:
     """Add an inversion method to :data:`METHODS` (duplicate names are an error)."""
-    if name in METHODS:
-        raise ValueError(f"inversion method {name!r} is already registered")
-    METHODS[name] = method
-
-
-_BUILTIN_MODULES = {"csi": "rfdesign.scattering.csi"}
-"""Methods registered by modules imported on first use (they import this module)."""
+    METHODS.add(name, method)
 
 
 def get_method(name: str) -> InversionMethod:
     """The registered method ``name``, or a KeyError that lists the known ones."""
-    import difflib
-    import importlib
-
-    if name not in METHODS and name in _BUILTIN_MODULES:
-        importlib.import_module(_BUILTIN_MODULES[name])
-    if name not in METHODS:
-        close = difflib.get_close_matches(name, list(set(METHODS) | set(_BUILTIN_MODULES)), n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        known = ", ".join(sorted(set(METHODS) | set(_BUILTIN_MODULES)))
-        raise KeyError(f"unknown inversion method {name!r}{hint}; known: {known}")
-    return METHODS[name]
+    return METHODS.get(name)
 
 
 register_method("bp", back_propagation)

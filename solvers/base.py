@@ -27,8 +27,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from rfdesign.core.registry import Registry
 from rfdesign.layouts.layout import Layout
-from rfdesign.layouts.presets import unknown_name_message
 
 Z0_REFERENCE_OHM = 50.0
 """Reference impedance of every solver's S-parameters."""
@@ -211,22 +211,23 @@ class Solver(ABC):
 # ----------------------------------------------------------------------------------------------
 # Registry
 # ----------------------------------------------------------------------------------------------
-_SOLVERS: dict[str, type[Solver]] = {}
-_LAZY: dict[str, str] = {
-    "circuit": "rfdesign.solvers.circuit",
-    "openems": "rfdesign.solvers.openems",
-    "meep": "rfdesign.solvers.meep",
-}
+SOLVERS: Registry[type[Solver]] = Registry(
+    "solver",
+    lazy={
+        "circuit": "rfdesign.solvers.circuit",
+        "openems": "rfdesign.solvers.openems",
+        "meep": "rfdesign.solvers.meep",
+    },
+)
+"""Solver name -> class; the built-in solvers are imported on first use."""
 
 
 def register_solver(name: str) -> Callable[[type[Solver]], type[Solver]]:
     """Class decorator: register a solver under ``name`` (duplicates are rejected)."""
 
     def decorator(cls: type[Solver]) -> type[Solver]:
-        if name in _SOLVERS and _SOLVERS[name] is not cls:
-            raise ValueError(f"solver {name!r} is already registered")
+        SOLVERS.add(name, cls)
         cls.name = name
-        _SOLVERS[name] = cls
         return cls
 
     return decorator
@@ -234,18 +235,12 @@ def register_solver(name: str) -> Callable[[type[Solver]], type[Solver]]:
 
 def solver_names() -> list[str]:
     """Names of all known solvers (registered or importable on demand)."""
-    return sorted(set(_SOLVERS) | set(_LAZY))
+    return SOLVERS.names()
 
 
 def get_solver_class(name: str) -> type[Solver]:
     """The solver class registered as ``name``; raises KeyError with a 'did you mean'."""
-    if name not in _SOLVERS and name in _LAZY:
-        import importlib
-
-        importlib.import_module(_LAZY[name])
-    if name not in _SOLVERS:
-        raise KeyError(unknown_name_message("solver", name, solver_names()))
-    return _SOLVERS[name]
+    return SOLVERS.get(name)
 
 
 def settings_from_options(cls: type[Solver], **options: Any) -> Any:

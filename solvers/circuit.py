@@ -40,13 +40,12 @@ from typing import Any
 
 import numpy as np
 
+from rfdesign.core.constants import C0, EPS0
 from rfdesign.layouts.feeds import microstrip_line
 from rfdesign.layouts.grid import PixelGrid
 from rfdesign.layouts.layout import Layout
 from rfdesign.solvers.base import Z0_REFERENCE_OHM, Solver, frequency_ghz, register_solver
 from rfdesign.solvers.microstrip_formulas import (
-    C0,
-    EPS0,
     gap_coupling_tables,
     open_end_extension,
     t_junction_shift,

@@ -60,12 +60,11 @@ from typing import ClassVar, Literal
 
 import numpy as np
 
+from rfdesign.core.constants import C0, C0_MM_PER_NS, ETA0
 from rfdesign.layouts.layout import Layout, Rect
 from rfdesign.solvers.base import Solver, SolverError, register_solver
 from rfdesign.solvers.isolated import run_job
-
-C0_MM_PER_NS = 299.792458
-"""Speed of light in mm/ns: a Meep frequency (unit length 1 mm) is ``f[GHz] / C0_MM_PER_NS``."""
+from rfdesign.solvers.ports import deembed_feeds, shift_planes
 
 RESOLUTION_PRESETS: dict[str, float] = {"draft": 16.0, "standard": 32.0, "fine": 64.0}
 """Requested resolutions in pixels per mm (2, 4 and 8 cells across 0.127 mm; snapped per run).
@@ -76,9 +75,6 @@ scikit-rf in eps_eff and Z0 for that feed (1.8 M cells, 2 min CPU; a pixel layou
 times more); ``fine`` (15 M cells, about 35 min CPU for the line, extrapolated) is for MPI on a
 cluster.
 """
-
-ETA0_OHM = 376.730313
-"""Impedance of free space in ohm: Meep's unit of impedance (eps0 = mu0 = 1)."""
 
 MODEL_VERSION = "1"
 """Version of this module's model (geometry, probes, wave separation); part of the cache key."""
@@ -399,14 +395,12 @@ class MeepSolver(Solver):
             S_planes = renormalize(S_planes, z_feed, 50.0)
         d1, d2 = float(offsets[0, 0]), float(offsets[1, 0])
         if s.deembed_gamma == "model":
-            from rfdesign.solvers.openems import deembed
-
-            S = deembed(S_planes, layout, f_ghz, d1, d2)
+            S = deembed_feeds(S_planes, layout, f_ghz, d1, d2)
         else:
-            S = shift_planes(S_planes, waves["gamma"], d1, d2)
+            S = shift_planes(S_planes, waves["gamma"] * d1, waves["gamma"] * d2)
         power = np.abs(S[:, 0, 0]) ** 2 + np.abs(S[:, 1, 0]) ** 2
         beta = waves["gamma"].imag * 1e3  # 1/m
-        k0 = 2 * np.pi * f_ghz * 1e9 / 299_792_458.0
+        k0 = 2 * np.pi * f_ghz * 1e9 / C0
         eps_eff = (beta / k0) ** 2
         meep_time = [float(r["meep_time"]) for r in results]
         # Like openEMS (ENV.md), a run cut off early shows up as |S11|^2 + |S21|^2 > 1; the probe
@@ -480,7 +474,7 @@ def separate_waves(
     # Power in +x: (|A|^2 - |B|^2) / Z0 at port 1, the opposite at port 2 (power-voltage Z0).
     q = np.array([1.0, -1.0])[None, :, None] * (np.abs(A) ** 2 - np.abs(B) ** 2)
     y0 = (q * P).sum(axis=(0, 1)) / (q**2).sum(axis=(0, 1))
-    return {"A": A, "B": B, "gamma": gs / spacing, "z0": ETA0_OHM / y0}
+    return {"A": A, "B": B, "gamma": gs / spacing, "z0": ETA0 / y0}
 
 
 def scattering_matrix(A: np.ndarray, B: np.ndarray, both: bool) -> tuple[np.ndarray, float]:
@@ -502,17 +496,6 @@ def scattering_matrix(A: np.ndarray, B: np.ndarray, both: bool) -> tuple[np.ndar
         S[:, 0, 0] = S[:, 1, 1] = B[0, 0] / A[0, 0]
         S[:, 1, 0] = S[:, 0, 1] = B[0, 1] / A[0, 0]
     return S, ratio
-
-
-def shift_planes(S: np.ndarray, gamma: np.ndarray, d1: float, d2: float) -> np.ndarray:
-    """Move the reference planes ``d1``/``d2`` mm forward along lines with ``gamma`` (1/mm)."""
-    e1, e2 = np.exp(gamma * d1), np.exp(gamma * d2)
-    out = S.copy()
-    out[:, 0, 0] *= e1 * e1
-    out[:, 1, 1] *= e2 * e2
-    out[:, 1, 0] *= e1 * e2
-    out[:, 0, 1] *= e1 * e2
-    return out
 
 
 def renormalize(S: np.ndarray, z_from: np.ndarray, z_to: float) -> np.ndarray:

@@ -13,15 +13,9 @@ import warnings
 import numpy as np
 from scipy.special import ellipk
 
+from rfdesign.core.constants import C0, EPS0, ETA0
 from rfdesign.layouts.feeds import microstrip_line
 from rfdesign.layouts.substrate import Substrate
-
-C0 = 299_792_458.0
-"""Speed of light in vacuum, m/s."""
-EPS0 = 8.8541878128e-12
-"""Vacuum permittivity, F/m."""
-ETA0 = 376.730313668
-"""Wave impedance of vacuum, ohm."""
 
 
 def static_line(substrate: Substrate, widths_m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

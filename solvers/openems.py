@@ -31,14 +31,12 @@ from typing import ClassVar, Literal
 
 import numpy as np
 
-from rfdesign.layouts.feeds import microstrip_line
+from rfdesign.core.constants import C0_MM_PER_NS
 from rfdesign.layouts.layout import Layout
 from rfdesign.solvers.base import Solver, SolverError, register_solver
 from rfdesign.solvers.isolated import run_job
 from rfdesign.solvers.mesh import graded_lines
-
-C0_MM_PER_NS = 299.792458
-"""Speed of light in mm/ns (so that c0 / f[GHz] is a wavelength in mm)."""
+from rfdesign.solvers.ports import deembed_feeds
 
 
 @dataclass(frozen=True)
@@ -316,7 +314,7 @@ class OpenEMSSolver(Solver):
             S[:, 0, 1] = S[:, 1, 0]
         d1 = 0.0 - meas[0]
         d2 = meas[1] - layout.grid.width_mm
-        S = deembed(S, layout, f_ghz, d1, d2)
+        S = deembed_feeds(S, layout, f_ghz, d1, d2)
         power = np.abs(S[:, 0, 0]) ** 2 + np.abs(S[:, 1, 0]) ** 2
         timesteps = [r.get("timesteps", 0) for r in runs]
         info = {
@@ -330,20 +328,3 @@ class OpenEMSSolver(Solver):
             "workdir_kept": str(workdir) if s.keep_files else None,
         }
         return S, info
-
-
-def deembed(S: np.ndarray, layout: Layout, f_ghz: np.ndarray, d1: float, d2: float) -> np.ndarray:
-    """Move reference planes ``d1``/``d2`` mm (on the feeds) forward to the patch edges.
-
-    Uses the complex propagation constant of scikit-rf's microstrip model of the feed.
-    """
-    g = layout.grid
-    gamma = microstrip_line(g.substrate, g.feed_width_mm, f_ghz).gamma  # 1/m
-    e1 = np.exp(gamma * d1 * 1e-3)
-    e2 = np.exp(gamma * d2 * 1e-3)
-    out = S.copy()
-    out[:, 0, 0] *= e1 * e1
-    out[:, 1, 1] *= e2 * e2
-    out[:, 1, 0] *= e1 * e2
-    out[:, 0, 1] *= e1 * e2
-    return out

@@ -7,18 +7,17 @@ imported only when asked for, so ``import rfdesign.surrogates`` stays cheap.
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 from typing import Any
 
-from rfdesign.layouts.presets import unknown_name_message
+from rfdesign.core.registry import Registry, unknown_name_message
 from rfdesign.surrogates.checkpoint import read_sidecar
 
-_BUILTIN = {
-    "cnn": ("rfdesign.surrogates.ensemble", "CNNSurrogate"),
-    "gp": ("rfdesign.surrogates.gp", "GPSurrogate"),
-}
-_REGISTRY: dict[str, type] = {}
+SURROGATES: Registry[type] = Registry(
+    "surrogate",
+    lazy={"cnn": "rfdesign.surrogates.ensemble", "gp": "rfdesign.surrogates.gp"},
+)
+"""Surrogate kind -> class; the built-in kinds are imported on first use."""
 
 SHIPPED_DIR = Path(__file__).resolve().parent / "shipped"
 """Checkpoints that ship with the package, one folder per grid preset."""
@@ -26,29 +25,17 @@ SHIPPED_DIR = Path(__file__).resolve().parent / "shipped"
 
 def register_surrogate(kind: str):
     """Class decorator adding a surrogate kind; a name can be registered once."""
-
-    def decorator(cls: type) -> type:
-        if kind in _REGISTRY and _REGISTRY[kind] is not cls:
-            raise ValueError(f"surrogate kind {kind!r} is registered already")
-        _REGISTRY[kind] = cls
-        return cls
-
-    return decorator
+    return SURROGATES.register(kind)
 
 
 def surrogate_kinds() -> list[str]:
     """Names of every known surrogate kind."""
-    return sorted(set(_BUILTIN) | set(_REGISTRY))
+    return SURROGATES.names()
 
 
 def get_surrogate_class(kind: str) -> type:
     """The class of a surrogate kind (``"cnn"``, ``"gp"``, ...)."""
-    if kind not in _REGISTRY and kind in _BUILTIN:
-        module, name = _BUILTIN[kind]
-        _REGISTRY[kind] = getattr(importlib.import_module(module), name)
-    if kind not in _REGISTRY:
-        raise KeyError(unknown_name_message("surrogate", kind, surrogate_kinds()))
-    return _REGISTRY[kind]
+    return SURROGATES.get(kind)
 
 
 def load_surrogate(directory: str | Path, **kwargs: Any):

@@ -85,7 +85,7 @@ def save_checkpoint(directory: str | Path, tensors: dict[str, np.ndarray], sidec
     """
     from safetensors.numpy import save_file
 
-    from rfdesign import __version__
+    from rfdesign.core.version import __version__
 
     for key in ("kind", "model_version"):
         if key not in sidecar:
@@ -133,8 +133,8 @@ def read_sidecar(directory: str | Path) -> dict:
     fv = meta.get("format_version")
     if fv != FORMAT_VERSION:
         raise CheckpointError(
-            f"{path}: format_version {fv!r} is not supported (this rfdesign reads "
-            f"{FORMAT_VERSION}); retrain the model or use the rfdesign version that made it "
+            f"{path}: field 'format_version' is {fv!r}; this rfdesign reads format_version "
+            f"{FORMAT_VERSION}: retrain the model or use the rfdesign version that made it "
             f"({meta.get('package_version', 'unknown')})"
         )
     return meta
@@ -164,26 +164,27 @@ def load_checkpoint(
     meta = read_sidecar(directory)
     side = directory / SIDECAR
     if meta.get("kind") != kind:
-        raise CheckpointError(f"{side}: kind is {meta.get('kind')!r}, expected {kind!r}")
+        raise CheckpointError(f"{side}: field 'kind' is {meta.get('kind')!r}, expected {kind!r}")
     if meta.get("model_version") != model_version:
         raise CheckpointError(
-            f"{side}: model_version {meta.get('model_version')!r} of the {kind} model does not "
-            f"match this rfdesign's {model_version} (made by rfdesign "
-            f"{meta.get('package_version', 'unknown')}); retrain the model"
+            f"{side}: field 'model_version' is {meta.get('model_version')!r}; this rfdesign "
+            f"reads {kind} model_version {model_version} (made by rfdesign "
+            f"{meta.get('package_version', 'unknown')}): retrain the model"
         )
     weights = directory / WEIGHTS
-    if not weights.exists():
-        raise CheckpointError(f"{directory}: weights file {WEIGHTS} is missing")
-    digest = _sha256(weights)
+    try:
+        digest = _sha256(weights)
+    except OSError as exc:
+        raise CheckpointError(f"{weights}: cannot read the weights ({exc})") from exc
     if digest != meta.get("weights_sha256"):
         raise CheckpointError(
-            f"{weights}: corrupted or replaced (sha256 {digest[:12]}... differs from the "
-            f"sidecar's {str(meta.get('weights_sha256'))[:12]}...)"
+            f"{weights}: corrupted or truncated weights: sha256 {digest[:12]}... differs from "
+            f"field 'weights_sha256' ({str(meta.get('weights_sha256'))[:12]}...) of {side}"
         )
     try:
         tensors = load_file(str(weights))
     except (SafetensorError, OSError, ValueError) as exc:
-        raise CheckpointError(f"{weights}: unreadable safetensors file ({exc})") from exc
+        raise CheckpointError(f"{weights}: corrupted weights file ({exc})") from exc
     return tensors, meta
 
 

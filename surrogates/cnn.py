@@ -127,11 +127,6 @@ def encode_masks(grid: PixelGrid, masks: np.ndarray, flip_invariant: bool = Fals
     return x
 
 
-def encode_bits(grid: PixelGrid, bits: np.ndarray, flip_invariant: bool = False) -> np.ndarray:
-    """Network input for free-bit vectors ``N x n_bits`` (see :func:`encode_masks`)."""
-    return encode_masks(grid, grid.masks(np.asarray(bits)), flip_invariant)
-
-
 def _torch():
     try:
         import torch

@@ -21,6 +21,7 @@ from typing import ClassVar
 import numpy as np
 
 from rfdesign.layouts.grid import PixelGrid
+from rfdesign.surrogates.base import register_surrogate
 from rfdesign.surrogates.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from rfdesign.surrogates.cnn import (
     DB_PER_NEPER_POWER,
@@ -49,6 +50,7 @@ def _check_s(s: np.ndarray, n: int, n_freq: int) -> np.ndarray:
     return s.astype(complex)
 
 
+@register_surrogate("cnn")
 class CNNSurrogate:
     """Pixel layout -> S-parameters over a fixed frequency grid, with an ensemble spread.
 

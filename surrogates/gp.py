@@ -33,7 +33,7 @@ outputs ``Y`` (``N x m``, e.g. |S11| and |S21| in dB at ``m / 2`` frequencies ea
    differs between outputs is otherwise spread evenly over all outputs by the rotation).
 
 Why the shared GP: on responses whose resonances move through the band (the
-:mod:`rfdesign.surrogates.gp_data` benchmark) eight components keep only ~70 % of the
+:mod:`rfdesign.datasets.sizes` benchmark) eight components keep only ~70 % of the
 variance, and a separate GP for each of ~70 components fits noise-like length scales to the
 small ones; both lose to a single multi-output GP. Two leading components with their own GPs
 plus a shared GP for the rest did best on a validation set (see ``benchmarks/bench_gp.py``).
@@ -47,24 +47,20 @@ torch and gpytorch are imported when a model is fitted or loaded, not with this 
 from __future__ import annotations
 
 import functools
-import hashlib
 import importlib
 import math
-import os
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from rfdesign.surrogates.base import register_surrogate
+
 KIND = "gp"
 """Value of the ``kind`` field of a saved model's ``model.yaml``."""
 MODEL_VERSION = 1
 """Version of what the GP tensors mean; :meth:`GPSurrogate.load` refuses any other."""
-FORMAT_VERSION = 1
-"""Version of the folder layout (that of :mod:`rfdesign.surrogates.checkpoint`)."""
-META_FILE = "model.yaml"
-WEIGHTS_FILE = "weights.safetensors"
 _ARRAYS = ("components", "score_scale", "residual_var", "variance_scale")
 _NORMALISATION = ("x_low", "x_high", "y_mean", "y_scale")
 
@@ -197,6 +193,7 @@ def _matrix(
     return arr
 
 
+@register_surrogate("gp")
 class GPSurrogate:
     """Multi-output exact GP on PCA scores, with calibrated predictive uncertainty.
 
@@ -506,39 +503,28 @@ class GPSurrogate:
     def save(self, directory: str | Path) -> Path:
         """Write ``weights.safetensors`` (arrays, GP states) and ``model.yaml`` into ``directory``.
 
-        The layout is that of :mod:`rfdesign.surrogates.checkpoint` (the sidecar holds
+        The checkpoint of :mod:`rfdesign.surrogates.checkpoint` (the sidecar holds
         ``format_version``, ``kind``, ``model_version``, ``package_version`` and the weights'
-        sha256), plus this model's ``config``, ``shapes`` and ``normalisation``. Both files
-        are written to temporary names first and then renamed.
+        sha256), plus this model's ``config``, ``shapes`` and ``normalisation``.
 
         Returns:
             The directory.
         """
-        import yaml
-        from safetensors.torch import save_file
-
-        from rfdesign import __version__
+        from rfdesign.surrogates.checkpoint import save_checkpoint
 
         torch = _require("torch")
         self._check_fitted()
-        out = Path(directory)
-        out.mkdir(parents=True, exist_ok=True)
         first = next(iter(self._models.values()))
         tensors = {"train_x": first.train_inputs[0]}
         tensors |= {key: torch.as_tensor(getattr(self, key)) for key in _ARRAYS}
         for name, gp in self._models.items():
             tensors[f"{name}.train_z"] = gp.train_targets
             tensors |= {f"{name}.gp.{key}": val for key, val in gp.state_dict().items()}
-        tensors = {key: val.detach().to(torch.float64).contiguous() for key, val in tensors.items()}
-        tmp = out / f".{WEIGHTS_FILE}.tmp"
-        save_file(tensors, str(tmp))
-        os.replace(tmp, out / WEIGHTS_FILE)
+        arrays = {key: val.detach().to(torch.float64).numpy() for key, val in tensors.items()}
         k, r = self.n_components
-        meta = {
-            "format_version": FORMAT_VERSION,
+        sidecar = {
             "kind": KIND,
             "model_version": MODEL_VERSION,
-            "package_version": __version__,
             "config": self.config.model_dump(),
             "shapes": {
                 "n_train": int(first.train_targets.shape[-1]),
@@ -549,12 +535,8 @@ class GPSurrogate:
             },
             "normalisation": {key: getattr(self, key).tolist() for key in _NORMALISATION}
             | {"explained_variance_ratio": self.explained_variance_ratio},
-            "weights_sha256": hashlib.sha256((out / WEIGHTS_FILE).read_bytes()).hexdigest(),
         }
-        tmp = out / f".{META_FILE}.tmp"
-        tmp.write_text(yaml.safe_dump(meta, sort_keys=False, default_flow_style=None))
-        os.replace(tmp, out / META_FILE)
-        return out
+        return save_checkpoint(directory, arrays, sidecar)
 
     @classmethod
     def load(cls, directory: str | Path) -> GPSurrogate:
@@ -563,58 +545,27 @@ class GPSurrogate:
         Raises:
             ValueError: If ``model.yaml`` is missing a field or has the wrong ``kind`` or
                 ``format_version``, or the weights file is missing, corrupted or inconsistent;
-                the message names the file and the field.
+                the message names the file and the field (a
+                :class:`~rfdesign.surrogates.checkpoint.CheckpointError`).
         """
-        import yaml
-        from safetensors.torch import load_file
+        from rfdesign.surrogates.checkpoint import SIDECAR, WEIGHTS, load_checkpoint
 
         torch = _require("torch")
         src = Path(directory)
-        meta_path = src / META_FILE
-        try:
-            meta = yaml.safe_load(meta_path.read_text())
-        except (OSError, yaml.YAMLError) as exc:
-            raise ValueError(f"{meta_path}: cannot read the model description ({exc})") from None
-        if not isinstance(meta, dict):
-            raise ValueError(f"{meta_path}: expected a mapping of fields")
+        meta_path, weights = src / SIDECAR, src / WEIGHTS
+        arrays, meta = load_checkpoint(src, KIND, MODEL_VERSION)
+        tensors = {key: torch.from_numpy(np.array(val)) for key, val in arrays.items()}
 
         def field(name: str) -> Any:
             if name not in meta:
                 raise ValueError(f"{meta_path}: missing field {name!r}")
             return meta[name]
 
-        if field("kind") != KIND:
-            raise ValueError(f"{meta_path}: field 'kind' is {meta['kind']!r}, expected {KIND!r}")
-        if field("format_version") != FORMAT_VERSION:
-            raise ValueError(
-                f"{meta_path}: field 'format_version' is {meta['format_version']!r}; this "
-                f"rfdesign reads format_version {FORMAT_VERSION}"
-            )
-        if field("model_version") != MODEL_VERSION:
-            raise ValueError(
-                f"{meta_path}: field 'model_version' is {meta['model_version']!r}; this "
-                f"rfdesign reads gp model_version {MODEL_VERSION} (made by rfdesign "
-                f"{meta.get('package_version', 'unknown')}): refit the model"
-            )
         try:
             config = GPConfig.model_validate(field("config"))
         except ValidationError as exc:
             raise ValueError(f"{meta_path}: field 'config' is invalid: {exc}") from None
         norm, shapes = field("normalisation"), field("shapes")
-        weights = src / WEIGHTS_FILE
-        try:
-            blob = weights.read_bytes()
-        except OSError as exc:
-            raise ValueError(f"{weights}: cannot read the weights ({exc})") from None
-        if hashlib.sha256(blob).hexdigest() != field("weights_sha256"):
-            raise ValueError(
-                f"{weights}: corrupted or truncated weights: sha256 differs from field "
-                f"'weights_sha256' of {meta_path}"
-            )
-        try:
-            tensors = load_file(str(weights))
-        except Exception as exc:  # safetensors raises its own error type
-            raise ValueError(f"{weights}: corrupted weights file ({exc})") from None
 
         model = cls(**config.model_dump())
         try:

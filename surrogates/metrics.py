@@ -8,17 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from rfdesign.core.db import s_db
+
 FLOOR_DB = -40.0
 """|S| in dB is clipped from below at this level before errors are taken: below it a filter
 is "off" and a 20 dB difference between -60 and -80 dB is meaningless for design."""
-
-
-def s_db(s: np.ndarray, floor_db: float = FLOOR_DB) -> np.ndarray:
-    """``20 log10 |s|`` clipped from below at ``floor_db`` (exact zeros give the floor)."""
-    mag = np.abs(np.asarray(s))
-    with np.errstate(divide="ignore"):
-        db = 20.0 * np.log10(mag)
-    return np.maximum(db, floor_db)
 
 
 def _as_two(s: np.ndarray, name: str) -> np.ndarray:

@@ -19,6 +19,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from rfdesign.core.db import s_db
 from rfdesign.surrogates.checkpoint import ConfigRecord
 from rfdesign.surrogates.cnn import DB_PER_NEPER_POWER, CNNConfig, build_model, raw_to_response
 from rfdesign.surrogates.metrics import FLOOR_DB
@@ -81,8 +82,7 @@ def _loss(raw, s_true, db_true, complex_weight: float, floor_db: float):
 def _targets(s: np.ndarray, floor_db: float):
     import torch
 
-    with np.errstate(divide="ignore"):
-        db = np.maximum(20 * np.log10(np.abs(s)), floor_db)
+    db = s_db(s, floor_db)
     return torch.as_tensor(s, dtype=torch.complex64), torch.as_tensor(db, dtype=torch.float32)
 
 

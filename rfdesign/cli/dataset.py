@@ -46,10 +46,10 @@ def generate_cmd(
     """Simulate layouts into a dataset; skips stored ones, resumes after any interruption."""
     import numpy as np
 
-    from rfdesign import __version__
     from rfdesign.cluster import executor_for
-    from rfdesign.dataset import Dataset, DatasetError
-    from rfdesign.generate import generate, sample_bits
+    from rfdesign.core.version import __version__
+    from rfdesign.datasets.generate import generate, sample_bits
+    from rfdesign.datasets.store import Dataset, DatasetError
     from rfdesign.layouts import get_grid
     from rfdesign.solvers.base import get_solver_class, settings_from_options
 
@@ -140,7 +140,7 @@ def info_cmd(
     json_out: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
 ) -> None:
     """Counts (samples, unique layouts, failed) and provenance of a dataset."""
-    from rfdesign.dataset import Dataset, DatasetError
+    from rfdesign.datasets.store import Dataset, DatasetError
 
     try:
         ds = Dataset.open(path)
@@ -172,7 +172,7 @@ def merge_cmd(
     sources: Annotated[list[Path], typer.Argument(help="Datasets with identical settings.")],
 ) -> None:
     """Merge datasets made with the same grid, solver settings and frequencies."""
-    from rfdesign.dataset import Dataset, DatasetError
+    from rfdesign.datasets.store import Dataset, DatasetError
 
     try:
         merged = Dataset.merge(sources, out_dir)

@@ -48,7 +48,8 @@ def design_cmd(
 ) -> None:
     """Design a layout for SPEC, verify it full-wave, write report.md/json, .s2p, .gds, plots."""
     from rfdesign.cluster import executor_for
-    from rfdesign.pipeline import VERIFIERS, design_filter
+    from rfdesign.design import design_filter
+    from rfdesign.design.verify import verifiers
     from rfdesign.spec import SpecError, load_spec
     from rfdesign.surrogates.checkpoint import CheckpointError
 
@@ -56,8 +57,8 @@ def design_cmd(
         spec = load_spec(spec_path)
     except SpecError as exc:
         fail(str(exc).splitlines())
-    if verify is not None and verify not in VERIFIERS:
-        fail(f"--verify: {verify!r} is not one of {', '.join(VERIFIERS)}")
+    if verify is not None and verify not in verifiers():
+        fail(f"--verify: {verify!r} is not one of {', '.join(verifiers())}")
     try:
         with executor_for(cluster, workers) as executor, stage_progress() as progress:
             result = design_filter(

@@ -32,7 +32,7 @@ def train_cmd(
     """Simulate training layouts (circuit model), fit the response critic and the GAN."""
     import numpy as np
 
-    from rfdesign.inverse_design import default_gan_dir, train_layout_gan
+    from rfdesign.design.inverse import default_gan_dir, train_layout_gan
     from rfdesign.layouts.presets import get_grid
     from rfdesign.surrogates.gan import GANConfig
 
@@ -67,9 +67,9 @@ def propose_cmd(
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Print the GAN's proposals for SPEC, judged on the spec's evaluator (surrogate)."""
+    from rfdesign.design.evaluator import search_model
+    from rfdesign.design.inverse import propose_for_spec
     from rfdesign.evaluation import spec_mask_set
-    from rfdesign.inverse_design import propose_for_spec
-    from rfdesign.pipeline import search_evaluator
     from rfdesign.spec import SpecError, load_spec
     from rfdesign.surrogates.checkpoint import CheckpointError
 
@@ -81,9 +81,10 @@ def propose_cmd(
     except (FileNotFoundError, CheckpointError, ValueError) as exc:
         fail(str(exc))
     grid = spec.pixel_grid()
-    evaluator, _, f, desc, _ = search_evaluator(spec, grid, "auto")
-    masks = spec_mask_set(spec, f)
-    margins = masks.margins(*evaluator(bits))
+    model = search_model(spec, grid, "auto")
+    desc = model.description
+    masks = spec_mask_set(spec, model.f_ghz)
+    margins = masks.margins(*model.evaluator(bits))
     k = masks.objective(margins)
     rows = [
         {"bits": "".join(map(str, b)), "K": float(ki), "worst_margin_db": float(m.min())}

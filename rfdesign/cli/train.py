@@ -58,10 +58,10 @@ def train_cmd(
 ) -> None:
     """Train a surrogate on a dataset: seeded split, early stopping, held-out metrics."""
     from rfdesign.cluster import executor_for
-    from rfdesign.dataset import DatasetError
+    from rfdesign.datasets.store import DatasetError
+    from rfdesign.fitting import MODEL_KINDS, train_surrogate
     from rfdesign.surrogates.checkpoint import CheckpointError
     from rfdesign.surrogates.training import TrainConfig
-    from rfdesign.training import MODEL_KINDS, train_surrogate
 
     if model not in MODEL_KINDS:
         fail(f"--model: {model!r} is not one of {', '.join(MODEL_KINDS)}")
@@ -112,9 +112,9 @@ def evaluate_cmd(
     json_out: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON.")] = False,
 ) -> None:
     """Accuracy of any checkpoint on any dataset of the same grid and frequencies."""
-    from rfdesign.dataset import DatasetError
+    from rfdesign.datasets.store import DatasetError
+    from rfdesign.fitting import evaluate_checkpoint
     from rfdesign.surrogates.checkpoint import CheckpointError
-    from rfdesign.training import evaluate_checkpoint
 
     if not (dataset / "dataset.zarr").exists():
         fail(f"--dataset: {dataset} is not a dataset folder (no dataset.zarr)")

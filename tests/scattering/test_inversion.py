@@ -2,10 +2,11 @@
 
 import numpy as np
 
+from rfdesign.core.constants import C0
 from rfdesign.scattering.inversion import ScatterSetup, back_propagation, rrmse, ssim
 from rfdesign.scattering.mom2d import Grid2D, MoM2D
 
-K0 = 2 * np.pi * 400e6 / 299_792_458.0  # 400 MHz
+K0 = 2 * np.pi * 400e6 / C0  # 400 MHz
 ANG = np.linspace(0, 2 * np.pi, 16, endpoint=False)
 TX = 3 * np.column_stack([np.cos(ANG), np.sin(ANG)])
 ANG_R = np.linspace(0, 2 * np.pi, 32, endpoint=False)

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rf_references.microstrip import kirschning_open_end_mm, notch_ghz, stub_circuit, stub_layout
 
+from rfdesign.core.constants import C0
 from rfdesign.layouts import Layout, PixelGrid, Substrate, get_grid, microstrip_width_mm
 from rfdesign.layouts.feeds import microstrip_line
 from rfdesign.solvers.base import get_solver
@@ -19,7 +20,6 @@ from rfdesign.solvers.circuit import CircuitSettings, CircuitSolver, simulate_bi
 SUB = Substrate()  # 0.127 mm alumina, eps_r 9.8, 4 um gold
 W50 = microstrip_width_mm(SUB)  # 0.121 mm
 BAND = np.linspace(34, 46, 13)  # GHz
-C0 = 299_792_458.0
 
 
 def line_layout(width_mm: float, length_mm: float = 1.0, n_cols: int = 4) -> Layout:

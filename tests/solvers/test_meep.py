@@ -16,12 +16,11 @@ import pytest
 import skrf
 from rf_references.microstrip import notch_ghz, stub_circuit, stub_layout
 
+from rfdesign.core.constants import C0, C0_MM_PER_NS, ETA0
 from rfdesign.layouts import Layout, PixelGrid, Substrate, microstrip_width_mm
 from rfdesign.layouts.feeds import microstrip_line
 from rfdesign.solvers.base import ResultCache, SolverError, get_solver
 from rfdesign.solvers.meep import (
-    C0_MM_PER_NS,
-    ETA0_OHM,
     MeepSettings,
     MeepSolver,
     grid_resolution,
@@ -164,7 +163,7 @@ def test_cluster_through_line_matches_microstrip_model():
     phase = -np.unwrap(np.angle(net.s[:, 1, 0]))
     beta_ref = ref.gamma.imag * length * 1e-3
     phase += 2 * np.pi * np.round((beta_ref[0] - phase[0]) / (2 * np.pi))
-    k0 = 2 * np.pi * f * 1e9 / 299_792_458.0
+    k0 = 2 * np.pi * f * 1e9 / C0
     eps = (phase / (length * 1e-3) / k0) ** 2
     rel = np.abs(eps / np.real(ref.ep_reff_f) - 1)
     assert rel.max() < 0.05, rel.max()
@@ -286,7 +285,7 @@ def synthetic(A, B, gamma, z0, u):
     """Probe voltages (Meep's e^{-iwt}) and +x powers from waves A, B at the plane u[0]."""
     d = (u - u[0])[None, :, None]
     V = A[:, None] * np.exp(gamma * d) + B[:, None] * np.exp(-gamma * d)  # port x plane x f
-    P = np.array([1.0, -1.0])[:, None] * (np.abs(A) ** 2 - np.abs(B) ** 2) / (z0 / ETA0_OHM)
+    P = np.array([1.0, -1.0])[:, None] * (np.abs(A) ** 2 - np.abs(B) ** 2) / (z0 / ETA0)
     return np.conj(V), P
 
 

@@ -46,7 +46,7 @@ def test_wrong_model_version_is_refused(saved, tmp_path):
     meta = yaml.safe_load((path / "model.yaml").read_text())
     meta["model_version"] = 99
     (path / "model.yaml").write_text(yaml.safe_dump(meta))
-    with pytest.raises(CheckpointError, match=r"model_version 99 .* retrain"):
+    with pytest.raises(CheckpointError, match=r"'model_version' is 99.*retrain"):
         CNNSurrogate.load(path)
 
 
@@ -55,7 +55,9 @@ def test_wrong_format_version_is_refused(saved, tmp_path):
     meta = yaml.safe_load((path / "model.yaml").read_text())
     meta["format_version"] = 0
     (path / "model.yaml").write_text(yaml.safe_dump(meta))
-    with pytest.raises(CheckpointError, match="format_version 0 is not supported"):
+    with pytest.raises(
+        CheckpointError, match="'format_version' is 0; this rfdesign reads format_version 1"
+    ):
         load_surrogate(path)
 
 
@@ -76,7 +78,7 @@ def test_corrupted_weights_are_refused(saved, tmp_path, damage):
     else:
         data[-100] ^= 0xFF
     w.write_bytes(bytes(data))
-    with pytest.raises(CheckpointError, match="corrupted or replaced"):
+    with pytest.raises(CheckpointError, match="corrupted or truncated weights"):
         CNNSurrogate.load(path)
 
 
@@ -87,7 +89,7 @@ def test_missing_and_foreign_folders(tmp_path, saved):
     meta = yaml.safe_load((path / "model.yaml").read_text())
     meta["kind"] = "gp"
     (path / "model.yaml").write_text(yaml.safe_dump(meta))
-    with pytest.raises(CheckpointError, match="kind is 'gp', expected 'cnn'"):
+    with pytest.raises(CheckpointError, match="'kind' is 'gp', expected 'cnn'"):
         CNNSurrogate.load(path)
 
 

@@ -76,7 +76,7 @@ def trained(tmp_path_factory):
     """A small GAN on ka_pixel_4x5: 2,000 design-like layouts whose responses come from one
     member of the shipped CNN, the same member as response critic (tandem training); 8
     epochs (about a minute on 2 cores)."""
-    from rfdesign.inverse_data import sample_design_bits
+    from rfdesign.datasets.inverse import sample_design_bits
     from rfdesign.surrogates.base import load_shipped
     from rfdesign.surrogates.ensemble import CNNSurrogate
 
@@ -97,8 +97,8 @@ def test_training_moves_proposals_towards_the_spec(trained):
     """Judged by the surrogate they were trained against, GAN proposals for the high-pass
     spec miss its masks by less than as many layouts from the training distribution (an
     untrained generator is no better than those; measured after 6 epochs: 32 vs 37 dB)."""
+    from rfdesign.datasets.inverse import sample_design_bits
     from rfdesign.evaluation import spec_masks
-    from rfdesign.inverse_data import sample_design_bits
     from rfdesign.optimizers.inverse import propose
     from rfdesign.spec import load_spec
     from rfdesign.surrogates.response_masks import render_masks, violation

@@ -13,15 +13,15 @@ import torch
 import yaml
 from scipy.stats import qmc
 
-from rfdesign.layouts import get_grid
-from rfdesign.solvers.circuit import CircuitSolver
-from rfdesign.surrogates.gp import GPSurrogate
-from rfdesign.surrogates.gp_data import (
+from rfdesign.datasets.sizes import (
     DEFAULT_LAYOUT_INT,
     PARAMETER_BOUNDS_MM,
     pixel_size_dataset,
     sized_grid,
 )
+from rfdesign.layouts import get_grid
+from rfdesign.solvers.circuit import CircuitSolver
+from rfdesign.surrogates.gp import GPSurrogate
 
 BOX = np.array([[-1.0, 1.0], [-1.0, 1.0]])
 

@@ -4,7 +4,7 @@ against the committed openEMS test layouts (a stored full-wave reference)."""
 import numpy as np
 import pytest
 
-from rfdesign.dataset import load_reference
+from rfdesign.datasets.store import load_reference
 from rfdesign.layouts import get_grid
 from rfdesign.surrogates.base import load_shipped, shipped_names
 from rfdesign.surrogates.metrics import response_metrics

@@ -9,13 +9,13 @@ from __future__ import annotations
 import socket
 import time
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import Executor, Future, as_completed
 from dataclasses import dataclass
 
 import numpy as np
 
-from rfdesign.dataset import STATUS_FAILED, STATUS_OK, Chunk, Dataset
+from rfdesign.datasets.store import STATUS_FAILED, STATUS_OK, Chunk, Dataset
 from rfdesign.layouts.grid import PixelGrid
 from rfdesign.layouts.layout import Layout
 
@@ -250,8 +250,3 @@ def _failed_chunk(grid: PixelGrid, bits: np.ndarray, f: np.ndarray, exc: BaseExc
             for lay in layouts
         ],
     )
-
-
-def layouts_to_bits(layouts: Sequence[Layout]) -> np.ndarray:
-    """``N x n_bits`` uint8 array of the layouts' bits."""
-    return np.array([lay.bits for lay in layouts], dtype=np.uint8)

@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from rfdesign.dataset import STATUS_FAILED, STATUS_OK, Chunk, Dataset, DatasetError
+from rfdesign.datasets.store import STATUS_FAILED, STATUS_OK, Chunk, Dataset, DatasetError
 from rfdesign.layouts import Layout, get_grid
 
 F = np.linspace(34, 46, 5)
@@ -114,7 +114,7 @@ def test_not_a_dataset(tmp_path):
 
 def test_committed_openems_test_set_loads_and_is_physical():
     """The reference openEMS data (issue 5): one call loads it; stored results are physical."""
-    from rfdesign.dataset import load_reference
+    from rfdesign.datasets.store import load_reference
 
     ds = load_reference("openems_ka_pixel_4x5_standard_test")
     summary = ds.summary()
@@ -131,7 +131,7 @@ def test_committed_openems_test_set_loads_and_is_physical():
 
 
 def test_unknown_reference_dataset_names_the_known_ones():
-    from rfdesign.dataset import load_reference
+    from rfdesign.datasets.store import load_reference
 
     with pytest.raises(DatasetError, match="openems_ka_pixel_4x5_standard_test"):
         load_reference("nope")
@@ -139,7 +139,7 @@ def test_unknown_reference_dataset_names_the_known_ones():
 
 def test_committed_openems_training_set_is_complete_and_disjoint_from_the_test_set():
     """300 standard-preset training layouts (issue 5), none of them in the test set."""
-    from rfdesign.dataset import load_reference
+    from rfdesign.datasets.store import load_reference
 
     train = load_reference("openems_ka_pixel_4x5_standard_train")
     test = load_reference("openems_ka_pixel_4x5_standard_test")

@@ -23,13 +23,14 @@ import json
 import os
 import tempfile
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from rfdesign.core.paths import repo_data
 from rfdesign.layouts.grid import PixelGrid
 
 STATUS_OK = 0
@@ -449,7 +450,7 @@ class Dataset:
 
 def load_reference(name: str) -> Dataset:
     """Open a reference dataset shipped in the repository's ``data/`` folder by name."""
-    base = Path(__file__).resolve().parents[1] / "data"
+    base = repo_data()
     path = base / name
     if not (path / "dataset.zarr").exists():
         known = (
@@ -459,9 +460,3 @@ def load_reference(name: str) -> Dataset:
         )
         raise DatasetError(f"unknown reference dataset {name!r}; known: {known}")
     return Dataset.open(path)
-
-
-def iter_missing(dataset: Dataset, layouts: Iterable[Any]) -> list[Any]:
-    """The layouts of ``layouts`` that have no successful sample in ``dataset`` yet."""
-    done = dataset.keys()
-    return [lay for lay in layouts if lay.key() not in done]

@@ -3,7 +3,8 @@
 :class:`DesignResult` holds the chosen layout, the surrogate's and the verifying solver's
 networks, both spec reports, every verified candidate, the search history, the sensitivity
 map and the provenance. :meth:`DesignResult.save` writes ``report.md``, ``report.json``,
-``design.s2p``, ``layout.gds``, ``layout.png``, ``response.png`` and ``sensitivity.png``.
+``design.s2p``, ``layout.gds``, ``layout.png``, ``response.png`` and ``sensitivity.png``, plus
+``result.json`` and ``predicted.s2p``, from which :meth:`DesignResult.load` rebuilds it.
 """
 
 from __future__ import annotations
@@ -15,9 +16,14 @@ from typing import Any
 
 import numpy as np
 
-from rfdesign.evaluation import SpecReport
 from rfdesign.layouts.layout import Layout
+from rfdesign.optimizers.masks import SpecReport
 from rfdesign.spec import FilterSpec
+
+RESULT = "result.json"
+"""The complete record :meth:`DesignResult.load` reads back (with the two Touchstone files)."""
+PREDICTED = "predicted.s2p"
+RESULT_FORMAT = 1
 
 
 @dataclass(frozen=True)
@@ -216,7 +222,73 @@ class DesignResult:
         plot_sensitivity(self.sensitivity_db, self.sensitivity_corner, out / "sensitivity.png")
         (out / "report.json").write_text(json.dumps(self.summary(), indent=2, default=_json))
         (out / "report.md").write_text(self.to_markdown())
+        self.predicted.write_touchstone(str(out / PREDICTED))
+        record = {
+            "format_version": RESULT_FORMAT,
+            "spec": self.spec.model_dump(mode="json"),
+            "grid": self.layout.grid.to_dict(),
+            "bits": self.layout.bit_string,
+            "verified_by": self.verified_by,
+            "report_predicted": self.report_predicted.to_dict(),
+            "report_verified": self.report_verified.to_dict() if self.report_verified else None,
+            "candidates": self.candidates,
+            "search": self.search,
+            "sensitivity_db": np.where(
+                np.isnan(self.sensitivity_db), None, self.sensitivity_db
+            ).tolist(),
+            "sensitivity_corner": self.sensitivity_corner.tolist(),
+            "provenance": self.provenance,
+        }
+        (out / RESULT).write_text(json.dumps(record, indent=2, default=_json))
         return out
+
+    @classmethod
+    def load(cls, directory: str | Path) -> DesignResult:
+        """Read a result written by :meth:`save` (spec, layout, networks, reports, history).
+
+        Raises:
+            FileNotFoundError: ``directory`` holds no saved result.
+            ValueError: The record is of another format version or inconsistent.
+        """
+        import skrf
+
+        from rfdesign.layouts.grid import PixelGrid
+
+        folder = Path(directory)
+        path = folder / RESULT
+        if not path.exists():
+            raise FileNotFoundError(f"{folder}: no {RESULT} (not a saved design result)")
+        rec = json.loads(path.read_text())
+        if rec.get("format_version") != RESULT_FORMAT:
+            raise ValueError(
+                f"{path}: format_version {rec.get('format_version')!r} is not {RESULT_FORMAT}"
+            )
+        spec = FilterSpec.model_validate(rec["spec"])
+        layout = Layout.from_bits(PixelGrid.from_dict(rec["grid"]), rec["bits"])
+        predicted = skrf.Network(str(folder / PREDICTED))
+        predicted.name = "surrogate"
+        verified = None
+        if rec["report_verified"] is not None:
+            verified = skrf.Network(str(folder / "design.s2p"))
+        sens = np.array(
+            [[np.nan if v is None else v for v in row] for row in rec["sensitivity_db"]], float
+        )
+        return cls(
+            spec=spec,
+            layout=layout,
+            predicted=predicted,
+            verified=verified,
+            report_predicted=SpecReport.from_dict(rec["report_predicted"]),
+            report_verified=SpecReport.from_dict(rec["report_verified"])
+            if rec["report_verified"]
+            else None,
+            verified_by=rec["verified_by"],
+            candidates=rec["candidates"],
+            search=rec["search"],
+            sensitivity_db=sens,
+            sensitivity_corner=np.array(rec["sensitivity_corner"], bool).reshape(sens.shape),
+            provenance=rec["provenance"],
+        )
 
 
 def _json(obj: Any) -> Any:

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from rfdesign.core.db import s_db
+
 if TYPE_CHECKING:
     from rfdesign.layouts.grid import PixelGrid
 
@@ -104,6 +106,6 @@ def pixel_size_dataset(
     s = np.empty((x.shape[0], f.size, 2, 2), dtype=complex)
     for i, row in enumerate(x):  # every design is a new grid, hence a new circuit model
         s[i] = solver.simulate_bits(sized_grid(*row), bits, f)[0]
-    db = 20.0 * np.log10(np.maximum(np.abs(s), 10.0 ** (FLOOR_DB / 20.0)))
+    db = s_db(s, FLOOR_DB)
     y = np.concatenate([db[:, :, 0, 0], db[:, :, 1, 0]], axis=1)
     return x, y, list(PARAMETER_NAMES), bounds

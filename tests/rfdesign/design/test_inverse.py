@@ -11,11 +11,11 @@ from typer.testing import CliRunner
 from rfdesign.layouts import get_grid
 from rfdesign.layouts.grid import corner_contact_counts
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 
 
 def test_design_bits_are_distinct_manufacturable_and_spread_in_density():
-    from rfdesign.inverse_data import sample_design_bits
+    from rfdesign.datasets.inverse import sample_design_bits
 
     grid = get_grid("ka_pixel_8x8")
     bits = sample_design_bits(grid, 2000, seed=0)
@@ -31,7 +31,7 @@ def test_design_bits_are_distinct_manufacturable_and_spread_in_density():
 
 
 def test_circuit_dataset_resumes_and_returns_the_sampled_order(tmp_path):
-    from rfdesign.inverse_data import circuit_dataset, sample_design_bits
+    from rfdesign.datasets.inverse import circuit_dataset, sample_design_bits
     from rfdesign.solvers.circuit import simulate_bits
 
     grid = get_grid("ka_pixel_4x5")
@@ -67,7 +67,7 @@ def _spec8(**search):
 
 
 def test_pipeline_puts_gan_proposals_into_the_first_population(gan_dir, tmp_path):
-    from rfdesign.pipeline import design_filter
+    from rfdesign.design import design_filter
 
     spec = _spec8()
     res = design_filter(spec, surrogate="circuit", verify="none", seed_from="gan", gan=gan_dir)
@@ -101,7 +101,7 @@ def test_cli_propose_lists_distinct_layouts_and_names_a_missing_gan(gan_dir, tmp
 def test_the_committed_gan_serves_when_the_cache_has_none(tmp_path, monkeypatch):
     """data/gan/ka_pixel_8x8 (with its provenance README) is found without a cache and
     proposes layouts for the band-pass spec moved onto that grid."""
-    from rfdesign.inverse_design import load_gan, propose_for_spec
+    from rfdesign.design.inverse import load_gan, propose_for_spec
 
     monkeypatch.setenv("RFDESIGN_CACHE", str(tmp_path))
     gan = load_gan(get_grid("ka_pixel_8x8"))

@@ -11,8 +11,8 @@ import time
 import numpy as np
 import pytest
 
-from rfdesign.dataset import Dataset
-from rfdesign.generate import generate, sample_bits
+from rfdesign.datasets.generate import generate, sample_bits
+from rfdesign.datasets.store import Dataset
 from rfdesign.layouts import Layout, get_grid
 from rfdesign.solvers.base import SolverError, get_solver
 from rfdesign.solvers.circuit import CircuitSolver

@@ -1,7 +1,7 @@
 """Train and evaluate surrogates on stored datasets (``rfdesign train``, ``rfdesign evaluate``).
 
 The engines in :mod:`rfdesign.surrogates` work on arrays; this module connects them to
-:class:`~rfdesign.dataset.Dataset` folders: the seeded split, the dataset's content hash in
+:class:`~rfdesign.datasets.store.Dataset` folders: the seeded split, the dataset's content hash in
 the checkpoint, the metrics on the held-out part, and a ``training.json`` record with every
 tuning trial.
 """
@@ -17,9 +17,10 @@ from pathlib import Path
 
 import numpy as np
 
-from rfdesign.dataset import Dataset
+from rfdesign.core.db import s_db
+from rfdesign.datasets.store import Dataset
 from rfdesign.layouts.grid import PixelGrid
-from rfdesign.surrogates.metrics import FLOOR_DB, response_metrics, s_db
+from rfdesign.surrogates.metrics import FLOOR_DB, response_metrics
 from rfdesign.surrogates.training import TrainConfig
 
 MODEL_KINDS = ("cnn", "gp")

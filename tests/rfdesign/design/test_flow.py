@@ -8,11 +8,12 @@ import pytest
 from typer.testing import CliRunner
 
 from rfdesign.cli import app
-from rfdesign.pipeline import design_filter, housing_options, verification_settings
+from rfdesign.design import design_filter
+from rfdesign.design.verify import housing_options, verification_settings
 from rfdesign.solvers.base import ResultCache
 from rfdesign.spec import load_spec
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 KEYS = {"passed", "verified_by", "K", "margins_db", "bits", "fullwave_runs", "wall_s"}
 
 

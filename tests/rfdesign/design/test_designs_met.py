@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
+from rfdesign.design.verify import verification_settings
 from rfdesign.evaluation import evaluate_network
 from rfdesign.layouts import Layout
-from rfdesign.pipeline import verification_settings
 from rfdesign.solvers.openems import OpenEMSSolver
 from rfdesign.spec import load_spec
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 
 
 # Smallest worst margin (dB) each shipped design must keep on its verification mesh.

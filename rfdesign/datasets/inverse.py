@@ -5,7 +5,7 @@ layout of a fine grid is one blob with corner-only contacts the search forbids. 
 training set instead draws each layout's metal fraction from ``density`` (uniform), closes
 its corner-only contacts (:func:`rfdesign.layouts.grid.repair_corner_contacts`) and simulates
 it with the circuit model, the cheap rung of the fidelity ladder (DESIGN.md), through the
-project's resumable :class:`~rfdesign.dataset.Dataset`: a killed run keeps every finished
+project's resumable :class:`~rfdesign.datasets.store.Dataset`: a killed run keeps every finished
 chunk and resumes.
 """
 
@@ -76,8 +76,8 @@ def circuit_dataset(
     Returns:
         ``(bits N x d uint8, S N x F x 2 x 2 complex)`` in the order of the sampled layouts.
     """
-    from rfdesign.dataset import Dataset
-    from rfdesign.generate import generate
+    from rfdesign.datasets.generate import generate
+    from rfdesign.datasets.store import Dataset
     from rfdesign.solvers.circuit import CircuitSolver
 
     bits = sample_design_bits(grid, n, seed)

@@ -1,4 +1,4 @@
-"""Refine a pixel design's continuous sizes by space mapping (the pipeline's refine stage).
+"""Stage 4, refinement: a pixel design's continuous sizes tuned by space mapping.
 
 After the search has fixed the bits, the column widths and row heights of the grid are still
 free. :func:`refine_sizes` tunes them with the circuit model as the coarse model and the
@@ -16,9 +16,10 @@ from typing import Any
 
 import numpy as np
 
-from rfdesign.evaluation import DB_FLOOR, spec_mask_set
+from rfdesign.evaluation import spec_mask_set
 from rfdesign.layouts.grid import PixelGrid
 from rfdesign.layouts.layout import Layout
+from rfdesign.optimizers.masks import DB_FLOOR, MaskSet
 from rfdesign.spec import FilterSpec
 
 SIZE_RANGE = 0.3
@@ -51,6 +52,20 @@ class RefineResult:
     method: str = "tr-asm"
     mapping: dict = field(default_factory=dict)
 
+    def record(self) -> dict:
+        """The JSON-ready refinement record of the design report."""
+        return {
+            "method": self.method,
+            "improved": self.improved,
+            "worst_margin_before_db": self.worst_margin_before_db,
+            "worst_margin_after_db": self.worst_margin_after_db,
+            "fine_runs": self.fine_runs,
+            "column_widths_mm": list(self.layout.grid.column_widths_mm),
+            "row_heights_mm": list(self.layout.grid.row_heights_mm),
+            "history": self.history,
+            "mapping": self.mapping,
+        }
+
 
 def _sized(grid: PixelGrid, x: np.ndarray) -> PixelGrid:
     """``grid`` with column widths ``x[:n_cols]`` and row heights ``x[n_cols:]`` (mm)."""
@@ -69,6 +84,7 @@ def refine_sizes(
     start_network=None,
     budget: int = 3,
     method: str = "tr-asm",
+    masks: MaskSet | None = None,
 ) -> RefineResult:
     """Space-map the grid sizes of ``layout`` (circuit coarse, ``solver`` fine).
 
@@ -79,16 +95,17 @@ def refine_sizes(
         start_network: The fine network of ``layout`` if already simulated.
         budget: Fine evaluations for the space mapping (the start's is not counted).
         method: A :func:`~rfdesign.optimizers.space_mapping.space_map` method.
+        masks: The spec's masks on its sweep (the design flow's judge); built if not given.
 
     Returns:
         The :class:`RefineResult`.
     """
+    from rfdesign.core.db import s_db
     from rfdesign.optimizers.space_mapping import space_map
     from rfdesign.solvers.circuit import simulate_bits
-    from rfdesign.surrogates.metrics import s_db
 
     f = np.asarray(spec.frequencies_ghz(), float)
-    masks = spec_mask_set(spec, f)
+    masks = masks if masks is not None else spec_mask_set(spec, f)
     grid, bits = layout.grid, layout.bits
     x0 = np.array([*grid.column_widths_mm, *grid.row_heights_mm])
     lower = x0 * (1 - SIZE_RANGE)

@@ -2,7 +2,7 @@
 
 ``train_layout_gan(grid, f_ghz, out)`` builds everything a grid needs, each step resumable:
 
-1. the training layouts, simulated by the circuit model (:mod:`rfdesign.inverse_data`,
+1. the training layouts, simulated by the circuit model (:mod:`rfdesign.datasets.inverse`,
    ``out/data``);
 2. the differentiable response critic: the grid's shipped CNN when it has one for these
    frequencies, else a one-member CNN trained on the circuit data (``out/response``);
@@ -21,9 +21,10 @@ from pathlib import Path
 
 import numpy as np
 
+from rfdesign.core.paths import repo_data
 from rfdesign.layouts.grid import PixelGrid
 
-COMMITTED = Path(__file__).resolve().parents[1] / "data" / "gan"
+COMMITTED = repo_data() / "gan"
 """GANs that come with the repository, one folder per grid preset (``data/gan/README.md``)."""
 
 RESPONSE_FLOOR_DB = -60.0
@@ -32,14 +33,14 @@ RESPONSE_FLOOR_DB = -60.0
 
 def default_gan_dir(grid: PixelGrid) -> Path:
     """Where a grid's GAN lives by default: ``$RFDESIGN_CACHE/gan/<grid>-<key>``."""
-    from rfdesign.paths import cache_base
+    from rfdesign.core.paths import cache_base
 
     return cache_base() / "gan" / f"{grid.name}-{grid.key()[:12]}"
 
 
 def _s_db(s: np.ndarray) -> np.ndarray:
     """|S11|, |S21| in dB (``N x F x 2`` float32, floored) of ``N x F x 2 x 2`` S."""
-    from rfdesign.surrogates.metrics import s_db
+    from rfdesign.core.db import s_db
 
     return s_db(s[:, :, :, 0], RESPONSE_FLOOR_DB).astype(np.float32)
 
@@ -103,7 +104,7 @@ def train_layout_gan(
     Returns:
         The trained :class:`~rfdesign.surrogates.gan.LayoutGAN`.
     """
-    from rfdesign.inverse_data import circuit_dataset
+    from rfdesign.datasets.inverse import circuit_dataset
     from rfdesign.surrogates.gan import LayoutGAN
 
     say = say or (lambda msg: None)

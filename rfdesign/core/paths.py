@@ -13,3 +13,11 @@ def cache_base() -> Path:
     networks), ``gan/`` (layout GANs); benchmarks keep their datasets there too.
     """
     return Path(os.environ.get("RFDESIGN_CACHE", Path.home() / ".cache" / "rfdesign"))
+
+
+def repo_data() -> Path:
+    """The repository's ``data/`` folder: reference datasets and committed networks.
+
+    Present in a source checkout (editable install); a wheel does not carry it.
+    """
+    return Path(__file__).resolve().parents[2] / "data"

@@ -1,0 +1,239 @@
+"""Design a filter from a spec, end to end, as a short list of named stages.
+
+``design_filter(spec)`` is what ``rfdesign design SPEC`` runs. Each stage has a typed result
+and lives in its own module:
+
+1. **evaluator** (:mod:`~rfdesign.design.evaluator`) -> :class:`SearchModel`: the shipped CNN,
+   a checkpoint, the circuit model or the verifying solver itself;
+2. **search** (:mod:`~rfdesign.design.search`) -> :class:`SearchOutcome`: the method the
+   spec names, from the registry of search methods (``auto``: exhaustive up to 2^20 layouts,
+   else the GA), its first population seeded by ``search.initial`` and, with
+   ``seed_from="gan"``, by the grid's layout GAN (:mod:`~rfdesign.design.inverse`);
+3. **verify** (:mod:`~rfdesign.design.verify`) -> :class:`Candidates`: the top-k distinct
+   candidates simulated full-wave (each result cached as it arrives) and judged; the best
+   verified candidate wins (passing first, then lowest K);
+4. **refine** (:mod:`~rfdesign.design.refine`) -> :class:`RefineResult`: optionally, the
+   winner's column widths and row heights by space mapping, kept only if the solver says so;
+5. **report** (:mod:`~rfdesign.design.result`) -> :class:`DesignResult`: both reports, the
+   sensitivity map (:mod:`~rfdesign.design.sensitivity`) and the provenance.
+
+A spec no layout can meet ends with the best margins found, never with an exception.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rfdesign.core.version import __version__
+from rfdesign.design import sensitivity
+from rfdesign.design.evaluator import SearchModel, search_model
+from rfdesign.design.refine import RefineResult
+from rfdesign.design.result import DesignResult
+from rfdesign.design.search import SearchContext, SearchOutcome, choose_algorithm, run_search
+from rfdesign.design.verify import Candidates, make_verifier, verifiers, verify_candidates
+from rfdesign.evaluation import evaluate_network, spec_mask_set
+from rfdesign.optimizers.problems import PixelFilterProblem
+from rfdesign.spec import FilterSpec
+
+REFINERS = ("none", "space-mapping")
+SEEDERS = ("none", "gan")
+
+
+@dataclass(frozen=True)
+class DesignOptions:
+    """How :func:`design_filter` runs (checked on construction, before any work).
+
+    Attributes:
+        surrogate: ``"auto"`` (shipped CNN of the grid, else circuit), ``"circuit"``, a
+            shipped grid name, a checkpoint folder, or ``"solver"`` (search on the verifying
+            solver itself; its runs are counted as full-wave search runs).
+        verify: A registered solver (``"openems"``, ``"meep"``, ``"circuit"``) or ``"none"``;
+            ``None``: the spec's solver.
+        seed: Overrides ``spec.search.seed``.
+        cache_dir: Full-wave result cache (default ``$RFDESIGN_CACHE/results``).
+        refine: ``"none"`` or ``"space-mapping"``: refine the winner's column widths and row
+            heights with the circuit model (coarse) and the verifying solver (fine).
+        refine_budget: Fine runs the refinement may spend.
+        seed_from: ``"none"`` or ``"gan"``: put layouts proposed by the grid's layout GAN for
+            the spec (up to half the population) into the GA's first population, after
+            ``search.initial``. Ignored by exhaustive search (recorded in the provenance).
+        gan: The GAN for ``seed_from="gan"``: a ``LayoutGAN``, a folder, or ``None`` for the
+            grid's default folder (``$RFDESIGN_CACHE/gan``).
+    """
+
+    surrogate: str | Path = "auto"
+    verify: str | None = None
+    seed: int | None = None
+    cache_dir: str | Path | None = None
+    refine: str = "none"
+    refine_budget: int = 3
+    seed_from: str = "none"
+    gan: Any = None
+
+    def __post_init__(self) -> None:
+        if self.verify is not None and self.verify not in verifiers():
+            raise ValueError(f"verify: {self.verify!r} is not one of {', '.join(verifiers())}")
+        if self.refine not in REFINERS:
+            raise ValueError(f"refine: {self.refine!r} is not one of {', '.join(REFINERS)}")
+        if self.seed_from not in SEEDERS:
+            raise ValueError(f"seed_from: {self.seed_from!r} is not one of {', '.join(SEEDERS)}")
+        if self.refine != "none" and self.verify == "none":
+            raise ValueError("refine: space mapping needs a fine model; choose --verify, not none")
+
+
+def design_filter(
+    spec: FilterSpec,
+    *,
+    out: str | Path | None = None,
+    executor: Executor | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+    **options: Any,
+) -> DesignResult:
+    """Design a layout for ``spec`` and verify it.
+
+    Args:
+        spec: The validated filter spec.
+        out: Write the result files here.
+        executor: Runs the full-wave simulations (``concurrent.futures`` interface).
+        progress: Called as (stage, done, total).
+        **options: The fields of :class:`DesignOptions` (``surrogate``, ``verify``, ``seed``,
+            ``cache_dir``, ``refine``, ``refine_budget``, ``seed_from``, ``gan``).
+
+    Returns:
+        The :class:`DesignResult` (also saved to ``out`` when given).
+
+    Raises:
+        ValueError: A bad option, named, before any work starts.
+    """
+    t0 = time.perf_counter()
+    opts = DesignOptions(**options)
+    verify = opts.verify or spec.solver.name
+    say = progress or (lambda *a: None)
+    grid = spec.pixel_grid()
+    seed = spec.search.seed if opts.seed is None else opts.seed
+    solver, verified_by = make_verifier(spec, verify, opts.cache_dir)
+
+    model = search_model(spec, grid, opts.surrogate, solver, executor, say)
+    problem = PixelFilterProblem(
+        grid, spec_mask_set(spec, model.f_ghz), model.evaluator, spec.search.allow_corner_contacts
+    )
+    algorithm = choose_algorithm(spec.search, grid.n_bits, model.on_solver is not None)
+    context, seeding = _search_context(spec, opts, grid, seed, algorithm)
+    say("search", 0, context.budget if model.on_solver else 1)
+    searched = run_search(problem, algorithm, context)
+    if not model.on_solver:
+        say("search", 1, 1)
+
+    candidates = verify_candidates(
+        spec, searched.found.bits, grid, model.f_ghz, model.predict_s, solver, executor, say
+    )
+    best = candidates.best()
+    if model.on_solver and grid.n_bits + 1 > context.budget:
+        # One full-wave run per free cell would cost more than the whole search: skip it.
+        sens = sensitivity.not_computed(grid)
+    else:
+        sens = sensitivity.sensitivity_map(problem, searched.found.bits[best])
+
+    layout, verified = candidates.layouts[best], candidates.verified[best]
+    report_verified = candidates.reports_verified[best]
+    refined = None
+    if opts.refine != "none" and solver is not None:
+        from rfdesign.design.refine import refine_sizes
+
+        say("refine", 0, opts.refine_budget)
+        refined = refine_sizes(
+            spec, layout, solver, verified, budget=opts.refine_budget, masks=spec_mask_set(spec)
+        )
+        say("refine", refined.fine_runs, opts.refine_budget)
+        if refined.improved:
+            layout, verified = refined.layout, refined.network
+            report_verified = evaluate_network(spec, verified)
+
+    result = DesignResult(
+        spec=spec,
+        layout=layout,
+        predicted=candidates.predicted[best],
+        verified=verified,
+        report_predicted=candidates.reports_predicted[best],
+        report_verified=report_verified,
+        verified_by=verified_by,
+        candidates=candidates.records(),
+        search={**searched.record(), "refine": refined.record() if refined else None},
+        sensitivity_db=sens[0],
+        sensitivity_corner=sens[1],
+        provenance=_provenance(
+            spec, opts, verify, solver, seed, seeding, model, searched, candidates, refined, t0
+        ),
+    )
+    if out is not None:
+        result.save(out)
+    return result
+
+
+def _search_context(
+    spec: FilterSpec, opts: DesignOptions, grid, seed: int, algorithm: str
+) -> tuple[SearchContext, dict | None]:
+    """The search's context: ``search.initial`` plus GAN proposals; the seeding record."""
+    search = spec.search
+    seeding = None
+    if opts.seed_from == "gan":
+        seeding = {"from": "gan", "proposals": 0, "used": algorithm == "ga"}
+    initial = np.array([list(map(int, b)) for b in search.initial], np.uint8)
+    initial = initial.reshape(len(initial), grid.n_bits)
+    if seeding is not None and seeding["used"]:
+        from rfdesign.design.inverse import propose_for_spec
+
+        room = max(1, search.population // 2)
+        proposals = propose_for_spec(spec, room, opts.gan, seed)
+        seeding["proposals"] = len(proposals)
+        initial = np.concatenate([initial, proposals])[: search.population]
+    return SearchContext(search, seed, initial), seeding
+
+
+def _provenance(
+    spec: FilterSpec,
+    opts: DesignOptions,
+    verify: str,
+    solver,
+    seed: int,
+    seeding: dict | None,
+    model: SearchModel,
+    searched: SearchOutcome,
+    candidates: Candidates,
+    refined: RefineResult | None,
+    t0: float,
+) -> dict:
+    """Versions, settings and the full-wave runs each stage spent."""
+    on_solver = model.on_solver
+    n_search = on_solver.new_runs if on_solver else 0
+    # on the solver, the candidates were simulated by the search: verifying them costs nothing
+    n_ver = 0 if verify == "none" or on_solver else len(candidates.layouts)
+    n_refine = refined.fine_runs if refined else 0
+    return {
+        "rfdesign": __version__,
+        "surrogate": model.description,
+        "verify": verify,
+        "solver_settings": None if verify == "none" else solver.settings_dict(),
+        "spec_hash": spec.content_hash(),
+        "seed": seed,
+        "seeded": seeding,
+        "fullwave_runs": {
+            "training": model.training_runs,
+            "search": n_search,
+            "verification": n_ver,
+            "verification_cached": candidates.cached,
+            "refine": n_refine,
+            "total": model.training_runs + n_search + n_ver + n_refine,
+        },
+        "search_failed_runs": [
+            {"bits": b, "error": e} for b, e in (on_solver.failed if on_solver else [])
+        ],
+        "wall_s": time.perf_counter() - t0,
+    }
