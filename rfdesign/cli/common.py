@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+if TYPE_CHECKING:
+    from rfdesign.spec import FilterSpec
 
 out = Console()
 err = Console(stderr=True)
@@ -18,6 +23,23 @@ def fail(message: str | list[str], code: int = 2) -> None:
     for line in [message] if isinstance(message, str) else message:
         err.print(f"[bold red]error[/]: {line}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
+
+
+def load_spec_or_fail(path: Path) -> FilterSpec:
+    """The spec in ``path``, or exit with one line per problem (field path and reason)."""
+    from rfdesign.spec import SpecError, load_spec
+
+    try:
+        return load_spec(path)
+    except SpecError as exc:
+        fail([f"{exc.source}: {issue}" for issue in exc.issues])
+        raise  # unreachable: fail exits
+
+
+def fail_option(exc: ValueError) -> None:
+    """Exit with a ``field: reason`` error of the API as the ``--field`` option's error."""
+    field, _, reason = str(exc).partition(":")
+    fail([f"--{field}: {reason.strip() if reason else field}"])
 
 
 @contextmanager

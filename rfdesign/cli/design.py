@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from rfdesign.cli.common import err, fail, out, stage_progress
+from rfdesign.cli.common import err, fail, load_spec_or_fail, out, stage_progress
 
 
 def design_cmd(
@@ -50,13 +50,9 @@ def design_cmd(
     from rfdesign.cluster import executor_for
     from rfdesign.design import design_filter
     from rfdesign.design.verify import verifiers
-    from rfdesign.spec import SpecError, load_spec
     from rfdesign.surrogates.checkpoint import CheckpointError
 
-    try:
-        spec = load_spec(spec_path)
-    except SpecError as exc:
-        fail(str(exc).splitlines())
+    spec = load_spec_or_fail(spec_path)
     if verify is not None and verify not in verifiers():
         fail(f"--verify: {verify!r} is not one of {', '.join(verifiers())}")
     try:

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from rfdesign.cli.common import fail, out
+from rfdesign.cli.common import fail, load_spec_or_fail, out
 
 gan_app = typer.Typer(help="Inverse design: a GAN that proposes layouts for a spec.")
 
@@ -70,14 +70,11 @@ def propose_cmd(
     from rfdesign.design.evaluator import search_model
     from rfdesign.design.inverse import propose_for_spec
     from rfdesign.evaluation import spec_mask_set
-    from rfdesign.spec import SpecError, load_spec
     from rfdesign.surrogates.checkpoint import CheckpointError
 
+    spec = load_spec_or_fail(spec_path)
     try:
-        spec = load_spec(spec_path)
         bits = propose_for_spec(spec, n, gan, seed)
-    except SpecError as exc:
-        fail(str(exc).splitlines())
     except (FileNotFoundError, CheckpointError, ValueError) as exc:
         fail(str(exc))
     grid = spec.pixel_grid()

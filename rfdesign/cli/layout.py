@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from rfdesign.cli.common import fail, out
+from rfdesign.cli.common import fail, fail_option, load_spec_or_fail, out
 
 layout_app = typer.Typer(help="Draw and export pixel layouts.", no_args_is_help=True)
 
@@ -27,13 +27,7 @@ def layout_show(
 
     try:
         if spec_file is not None:
-            from rfdesign.spec import SpecError, load_spec
-
-            try:
-                pixel_grid = load_spec(spec_file).pixel_grid()
-            except SpecError as exc:
-                fail([f"{exc.source}: {issue}" for issue in exc.issues])
-                return
+            pixel_grid = load_spec_or_fail(spec_file).pixel_grid()
         else:
             pixel_grid = get_grid(grid)
         layout = Layout.from_bits(pixel_grid, bits)
@@ -41,8 +35,7 @@ def layout_show(
         fail([f"--grid: {exc.args[0]}"])
         return
     except ValueError as exc:
-        fail([f"--{str(exc).split(':', 1)[0]}: {str(exc).split(':', 1)[-1].strip()}"])
-        return
+        fail_option(exc)
     png = write_png(layout, out_dir / "layout.png")
     gds = write_gds(layout, out_dir / "layout.gds")
     conn = layout.connectivity

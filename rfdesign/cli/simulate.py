@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from rfdesign.cli.common import err, fail, out
+from rfdesign.cli.common import err, fail, fail_option, load_spec_or_fail, out
 
 
 def simulate(
@@ -47,13 +47,7 @@ def simulate(
     spec = None
     try:
         if spec_file is not None:
-            from rfdesign.spec import SpecError, load_spec
-
-            try:
-                spec = load_spec(spec_file)
-            except SpecError as exc:
-                fail([f"{exc.source}: {issue}" for issue in exc.issues])
-                return
+            spec = load_spec_or_fail(spec_file)
             pixel_grid = spec.pixel_grid()
             f = spec.frequencies_ghz()
         else:
@@ -67,8 +61,7 @@ def simulate(
         fail([f"{exc.args[0]}"])
         return
     except ValueError as exc:
-        fail([f"--{str(exc).split(':', 1)[0]}: {str(exc).split(':', 1)[-1].strip()}"])
-        return
+        fail_option(exc)
     try:
         settings = settings_from_options(cls, preset=preset, threads=threads)
     except ValueError as exc:

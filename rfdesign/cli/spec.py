@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from rfdesign.cli.common import fail, out
+from rfdesign.cli.common import load_spec_or_fail, out
 
 spec_app = typer.Typer(help="Check spec files.", no_args_is_help=True)
 
@@ -22,13 +22,7 @@ def spec_check(
     ] = False,
 ) -> None:
     """Validate a spec file; print every problem with its field path, or a summary."""
-    from rfdesign.spec import SpecError, load_spec
-
-    try:
-        spec = load_spec(file)
-    except SpecError as exc:
-        fail([f"{exc.source}: {issue}" for issue in exc.issues])
-        return
+    spec = load_spec_or_fail(file)
     if json_out:
         print(json.dumps(spec.model_dump(mode="json"), indent=2))
         return
