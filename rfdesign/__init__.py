@@ -1,9 +1,9 @@
 """rfdesign: design pixelated RF filters and antennas with full-wave solvers and AI surrogates.
 
 The engines are sub-packages (``rfdesign.layouts``, ``rfdesign.solvers``,
-``rfdesign.surrogates``, ``rfdesign.optimizers``), inverse scattering is
-``rfdesign.scattering``, the spec layer is :mod:`rfdesign.spec` and the staged design flow
-:mod:`rfdesign.design`. The public API is importable from here::
+``rfdesign.surrogates``, ``rfdesign.optimizers``) on a shared base (``rfdesign.core``);
+inverse scattering is ``rfdesign.scattering``, the spec layer :mod:`rfdesign.spec` and the
+staged design flow :mod:`rfdesign.design`. The public API is importable from here::
 
     from rfdesign import design_filter, load_spec
 

@@ -7,8 +7,8 @@
 | ``surrogates/`` | ``rfdesign.surrogates`` | layouts |
 | ``optimizers/`` | ``rfdesign.optimizers`` | layouts, solvers, surrogates |
 | ``scattering/`` | ``rfdesign.scattering`` | ``rfdesign.surrogates.checkpoint`` only |
-| ``rfdesign/core/`` | ``rfdesign.core`` | nothing of rfdesign |
-| ``rfdesign/`` (the rest) | ``rfdesign`` | everything |
+| ``core/`` | ``rfdesign.core`` | nothing of rfdesign |
+| ``rfdesign/`` | ``rfdesign`` | everything |
 
 Every ``import`` statement counts, also those inside functions (lazy imports are imports).
 """
@@ -32,11 +32,9 @@ LAYOUTS_THIRD_PARTY = {"numpy", "scipy", "gdstk", "skrf", "matplotlib"}
 
 
 def _folder_layer(path: Path, root: Path) -> str:
-    """Layer of a source file: an engine, ``core`` or ``app`` (the rest of rfdesign/)."""
+    """Layer of a source file: an engine, ``core`` or ``app`` (rfdesign/)."""
     top = path.relative_to(root).parts[0]
-    if top == "rfdesign":
-        return "core" if path.relative_to(root).parts[1] == "core" else "app"
-    return top
+    return "app" if top == "rfdesign" else top
 
 
 def _target(module: str) -> tuple[str, str] | None:
@@ -67,7 +65,7 @@ def _imports(path: Path) -> list[tuple[int, str]]:
 def violations(root: Path) -> list[str]:
     """Every import in ``root`` that the table forbids, as ``file:line: layer imports module``."""
     found = []
-    folders = [root / f for f in ENGINES] + [root / "rfdesign" / "core"]
+    folders = [root / f for f in (*ENGINES, "core")]
     for folder in folders:
         for path in sorted(folder.rglob("*.py")):
             layer = _folder_layer(path, root)
@@ -103,7 +101,7 @@ def test_a_forbidden_import_is_caught(tmp_path):
         "optimizers/ga.py": "from rfdesign.solvers.base import Solver\nfrom rfdesign import __version__\n",
         "scattering/ficlm.py": "from rfdesign.surrogates.checkpoint import save_net\n"
         "from rfdesign.surrogates.cnn import CNNConfig\n",
-        "rfdesign/core/db.py": "from rfdesign.layouts import grid\n",
+        "core/db.py": "from rfdesign.layouts import grid\n",
         "rfdesign/pipeline.py": "from rfdesign.cli import app\n",
     }
     for name, text in files.items():
@@ -116,7 +114,7 @@ def test_a_forbidden_import_is_caught(tmp_path):
         "surrogates/gp.py:1: surrogates imports rfdesign.solvers",
         "optimizers/ga.py:2: optimizers imports rfdesign.__version__",
         "scattering/ficlm.py:2: scattering imports rfdesign.surrogates.cnn",
-        "rfdesign/core/db.py:1: core imports rfdesign.layouts",
+        "core/db.py:1: core imports rfdesign.layouts",
     ]
 
 

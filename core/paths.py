@@ -20,4 +20,4 @@ def repo_data() -> Path:
 
     Present in a source checkout (editable install); a wheel does not carry it.
     """
-    return Path(__file__).resolve().parents[2] / "data"
+    return Path(__file__).resolve().parents[1] / "data"
