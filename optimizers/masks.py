@@ -190,11 +190,17 @@ class Mask:
         return None
 
 
-def sampling_matrix(f_ghz: np.ndarray, f_lo: float, f_hi: float) -> np.ndarray:
-    """Linear operator ``P x F``: values inside ``[f_lo, f_hi]`` plus its two edges.
+def band_sampling(f_ghz: np.ndarray, f_lo: float, f_hi: float) -> tuple[np.ndarray, np.ndarray]:
+    """The samples a band is judged on: the points inside ``[f_lo, f_hi]`` plus its two edges.
 
-    The edges are linearly interpolated from the neighbouring points of ``f_ghz``; the rows
-    sample the frequencies :func:`sample_frequencies` gives, in that order.
+    The edges are linearly interpolated from the neighbouring points of ``f_ghz``.
+
+    Returns:
+        ``(operator, frequencies)``: the linear operator ``P x F`` that takes a response on
+        ``f_ghz`` to its samples, and the ``P`` sample frequencies in GHz, increasing.
+
+    Raises:
+        ValueError: If ``f_ghz`` does not cover the band.
     """
     f = np.asarray(f_ghz, float)
     tol = 1e-9 * max(abs(f_hi), 1.0)
@@ -203,27 +209,17 @@ def sampling_matrix(f_ghz: np.ndarray, f_lo: float, f_hi: float) -> np.ndarray:
             f"band {f_lo}-{f_hi} GHz is not covered by the sweep ({f[0]:.6g}-{f[-1]:.6g} GHz)"
         )
     inside = np.nonzero((f >= f_lo - tol) & (f <= f_hi + tol))[0]
-    rows = [np.eye(len(f))[i] for i in inside]
+    rows = [np.eye(len(f))[inside]]
     for edge in (f_lo, f_hi):
         j = int(np.clip(np.searchsorted(f, edge) - 1, 0, len(f) - 2))
         t = (edge - f[j]) / (f[j + 1] - f[j])
         t = float(np.clip(t, 0.0, 1.0))
-        row = np.zeros(len(f))
-        row[j], row[j + 1] = 1 - t, t
+        row = np.zeros((1, len(f)))
+        row[0, j], row[0, j + 1] = 1 - t, t
         rows.append(row)
-    return np.array(rows)
-
-
-def _covers(f_ghz: np.ndarray, mask: Mask) -> bool:
-    tol = 1e-9 * max(abs(mask.f_max_ghz), 1.0)
-    return f_ghz[0] <= mask.f_min_ghz + tol and f_ghz[-1] >= mask.f_max_ghz - tol
-
-
-def sample_frequencies(f_ghz: np.ndarray, f_lo: float, f_hi: float) -> np.ndarray:
-    """Frequencies (GHz) of the rows of :func:`sampling_matrix`: the points inside, the edges."""
-    f = np.asarray(f_ghz, float)
-    tol = 1e-9 * max(abs(f_hi), 1.0)
-    return np.concatenate([f[(f >= f_lo - tol) & (f <= f_hi + tol)], [f_lo, f_hi]])
+    freqs = np.concatenate([f[inside], [f_lo, f_hi]])
+    order = np.argsort(freqs, kind="stable")
+    return np.concatenate(rows)[order], freqs[order]
 
 
 class MaskSet:
@@ -243,12 +239,15 @@ class MaskSet:
         if self.f_ghz.ndim != 1 or self.f_ghz.size < 2 or np.any(np.diff(self.f_ghz) <= 0):
             raise ValueError("f_ghz: needs at least two strictly increasing frequencies")
         self.w = float(w)
-        try:
-            self._ops = [sampling_matrix(self.f_ghz, m.f_min_ghz, m.f_max_ghz) for m in self.masks]
-        except ValueError as exc:
-            bad = next(m for m in self.masks if not _covers(self.f_ghz, m))
-            raise ValueError(f"band {bad.band!r}: {exc}") from exc
-        self._freqs = [sample_frequencies(self.f_ghz, m.f_min_ghz, m.f_max_ghz) for m in self.masks]
+        self._ops: list[np.ndarray] = []
+        self._freqs: list[np.ndarray] = []
+        for m in self.masks:
+            try:
+                op, freqs = band_sampling(self.f_ghz, m.f_min_ghz, m.f_max_ghz)
+            except ValueError as exc:
+                raise ValueError(f"band {m.band!r}: {exc}") from None
+            self._ops.append(op)
+            self._freqs.append(freqs)
         rl = [m.limit_db for m in self.masks if m.in_k == "rl"]
         il = [m.limit_db for m in self.masks if m.in_k == "il"]
         self.l11 = min(rl) if rl else None
@@ -326,9 +325,7 @@ class MaskSet:
             )
         checks = []
         for m, op, freqs in zip(self.masks, self._ops, self._freqs, strict=True):
-            vals = op @ (s11_db if m.quantity == "s11" else s21_db)
-            order = np.argsort(freqs, kind="stable")
-            checks.append(_check(m, freqs[order], vals[order]))
+            checks.append(_check(m, freqs, op @ (s11_db if m.quantity == "s11" else s21_db)))
         margins = np.array([[c.margin_db for c in checks]])
         return SpecReport(
             checks=tuple(checks),
