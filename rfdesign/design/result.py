@@ -21,7 +21,7 @@ from rfdesign.optimizers.masks import SpecReport
 from rfdesign.spec import FilterSpec
 
 RESULT = "result.json"
-"""The complete record :meth:`DesignResult.load` reads back (with the two Touchstone files)."""
+"""What :meth:`DesignResult.load` needs beyond ``report.json`` and the Touchstone files."""
 PREDICTED = "predicted.s2p"
 RESULT_FORMAT = 1
 
@@ -223,32 +223,25 @@ class DesignResult:
         (out / "report.json").write_text(json.dumps(self.summary(), indent=2, default=_json))
         (out / "report.md").write_text(self.to_markdown())
         self.predicted.write_touchstone(str(out / PREDICTED))
+        # what report.json does not hold, for load
         record = {
             "format_version": RESULT_FORMAT,
             "spec": self.spec.model_dump(mode="json"),
             "grid": self.layout.grid.to_dict(),
-            "bits": self.layout.bit_string,
-            "verified_by": self.verified_by,
-            "report_predicted": self.report_predicted.to_dict(),
-            "report_verified": self.report_verified.to_dict() if self.report_verified else None,
-            "candidates": self.candidates,
-            "search": self.search,
-            "sensitivity_db": np.where(
-                np.isnan(self.sensitivity_db), None, self.sensitivity_db
-            ).tolist(),
             "sensitivity_corner": self.sensitivity_corner.tolist(),
-            "provenance": self.provenance,
         }
-        (out / RESULT).write_text(json.dumps(record, indent=2, default=_json))
+        (out / RESULT).write_text(json.dumps(record, indent=2))
         return out
 
     @classmethod
     def load(cls, directory: str | Path) -> DesignResult:
         """Read a result written by :meth:`save` (spec, layout, networks, reports, history).
 
+        Reads ``result.json`` and ``report.json`` and the two Touchstone files.
+
         Raises:
             FileNotFoundError: ``directory`` holds no saved result.
-            ValueError: The record is of another format version or inconsistent.
+            ValueError: The record is of another format version.
         """
         import skrf
 
@@ -263,31 +256,32 @@ class DesignResult:
             raise ValueError(
                 f"{path}: format_version {rec.get('format_version')!r} is not {RESULT_FORMAT}"
             )
-        spec = FilterSpec.model_validate(rec["spec"])
-        layout = Layout.from_bits(PixelGrid.from_dict(rec["grid"]), rec["bits"])
+        summary = json.loads((folder / "report.json").read_text())
+        layout = Layout.from_bits(PixelGrid.from_dict(rec["grid"]), summary["bits"])
         predicted = skrf.Network(str(folder / PREDICTED))
         predicted.name = "surrogate"
         verified = None
-        if rec["report_verified"] is not None:
+        if summary["verified"] is not None:
             verified = skrf.Network(str(folder / "design.s2p"))
         sens = np.array(
-            [[np.nan if v is None else v for v in row] for row in rec["sensitivity_db"]], float
+            [[np.nan if v is None else v for v in row] for row in summary["sensitivity_db"]],
+            float,
         )
         return cls(
-            spec=spec,
+            spec=FilterSpec.model_validate(rec["spec"]),
             layout=layout,
             predicted=predicted,
             verified=verified,
-            report_predicted=SpecReport.from_dict(rec["report_predicted"]),
-            report_verified=SpecReport.from_dict(rec["report_verified"])
-            if rec["report_verified"]
+            report_predicted=SpecReport.from_dict(summary["predicted"]),
+            report_verified=SpecReport.from_dict(summary["verified"])
+            if summary["verified"]
             else None,
-            verified_by=rec["verified_by"],
-            candidates=rec["candidates"],
-            search=rec["search"],
+            verified_by=summary["verified_by"],
+            candidates=summary["candidates"],
+            search={**summary["search"], "history": summary["history"]},
             sensitivity_db=sens,
             sensitivity_corner=np.array(rec["sensitivity_corner"], bool).reshape(sens.shape),
-            provenance=rec["provenance"],
+            provenance=summary["provenance"],
         )
 
 
