@@ -294,6 +294,11 @@ class SearchSettings(SpecModel):
         ),
     )
 
+    @property
+    def budget(self) -> int:
+        """Evaluations of a population-based search: population x generations."""
+        return self.population * self.generations
+
 
 # ----------------------------------------------------------------------------------------------
 # The filter spec

@@ -80,7 +80,7 @@ def search_model(
                 "openems, meep or circuit, not none"
             )
         f = np.asarray(spec.frequencies_ghz(), float)
-        budget = spec.search.population * spec.search.generations
+        budget = spec.search.budget
         evaluator = SolverEvaluator(
             solver,
             grid,

@@ -126,7 +126,7 @@ def design_filter(
     )
     algorithm = choose_algorithm(spec.search, grid.n_bits, model.on_solver is not None)
     context, seeding = _search_context(spec, opts, grid, seed, algorithm)
-    say("search", 0, context.budget if model.on_solver else 1)
+    say("search", 0, spec.search.budget if model.on_solver else 1)
     searched = run_search(problem, algorithm, context)
     if not model.on_solver:
         say("search", 1, 1)
@@ -135,7 +135,7 @@ def design_filter(
         spec, searched.found.bits, grid, model.f_ghz, model.predict_s, solver, executor, say
     )
     best = candidates.best()
-    if model.on_solver and grid.n_bits + 1 > context.budget:
+    if model.on_solver and grid.n_bits + 1 > spec.search.budget:
         # One full-wave run per free cell would cost more than the whole search: skip it.
         sens = sensitivity.not_computed(grid)
     else:

@@ -48,11 +48,6 @@ class SearchContext:
     seed: int
     initial: np.ndarray
 
-    @property
-    def budget(self) -> int:
-        """Evaluations of a population-based search: population x generations."""
-        return self.settings.population * self.settings.generations
-
 
 @dataclass(frozen=True)
 class SearchOutcome:
@@ -91,7 +86,7 @@ def _exhaustive(problem: PixelFilterProblem, ctx: SearchContext) -> SearchOutcom
 @SEARCH_METHODS.register("random")
 def _random(problem: PixelFilterProblem, ctx: SearchContext) -> SearchOutcome:
     return SearchOutcome(
-        random_search(problem, ctx.budget, seed=ctx.seed, top_k=ctx.settings.top_k)
+        random_search(problem, ctx.settings.budget, seed=ctx.seed, top_k=ctx.settings.top_k)
     )
 
 
@@ -153,7 +148,7 @@ def choose_algorithm(settings: SearchSettings, n_bits: int, on_solver: bool) -> 
         return settings.algorithm
     limit = EXHAUSTIVE_LIMIT_BITS
     if on_solver:
-        limit = min(limit, int(np.log2(settings.population * settings.generations)))
+        limit = min(limit, int(np.log2(settings.budget)))
     return "exhaustive" if n_bits <= limit else "ga"
 
 
