@@ -113,10 +113,10 @@ class SolverEvaluator:
         if todo:
             layouts = [Layout.from_bits(self.grid, b) for b in todo.values()]
             if self.executor is None:
-                nets = [_simulate_or_error(self.solver, lay, self.f_ghz) for lay in layouts]
+                nets = [simulate_or_error(self.solver, lay, self.f_ghz) for lay in layouts]
             else:
                 futures = [
-                    self.executor.submit(_simulate_or_error, self.solver, lay, self.f_ghz)
+                    self.executor.submit(simulate_or_error, self.solver, lay, self.f_ghz)
                     for lay in layouts
                 ]
                 nets = [fut.result() for fut in futures]
@@ -143,7 +143,7 @@ class SolverEvaluator:
         return network_evaluator(self.s)(bits)
 
 
-def _simulate_or_error(solver, layout, f_ghz: np.ndarray):
+def simulate_or_error(solver, layout, f_ghz: np.ndarray):
     """``solver.simulate``, returning a :class:`SolverError` instead of raising it."""
     from rfdesign.solvers.base import SolverError
 

@@ -80,17 +80,29 @@ def design_cmd(
     verdict = "[green]MEETS[/]" if s["passed"] else "[red]does NOT meet[/]"
     out.print(
         f"{spec.name}: layout {s['bits']} {verdict} the spec "
-        f"({s['verified_by'] or 'surrogate only'}); K = {s['K']:.2f} dB (floor "
-        f"{s['K_floor']:.2f}); worst margin {s['worst_margin_db']:+.2f} dB"
+        f"({s['verified_by'] or 'surrogate only, not verified'}); K = {s['K']:.2f} dB (floor "
+        f"{s['K_floor']:.2f}); worst margin {s['worst_margin_db']:+.2f} dB",
+        soft_wrap=True,
     )
+    if s["flags"]:
+        out.print(
+            f"[bold yellow]flags on the verifying run: {', '.join(s['flags'])}[/]: the verdict "
+            "is not certified (see report.md)",
+            soft_wrap=True,
+        )
     for band, m in s["margins_db"].items():
         out.print(f"  {band}: {m:+.2f} dB")
-    runs = s["fullwave_runs"]
-    out.print(
-        f"full-wave runs: {runs['training']} training + {runs.get('search', 0)} search + "
-        f"{runs['verification']} verification + {runs.get('refine', 0)} refinement; "
-        f"{s['wall_s']:.0f} s -> {out_dir}/report.md"
-    )
+    runs = s["solver_runs"]
+    if runs["solver"]:
+        kind = "full-wave" if runs["fullwave"] else "circuit-model"
+        out.print(
+            f"{runs['solver']} {kind} runs by this design: {runs['search']} search + "
+            f"{runs['verification']} verification (+{runs['verification_cached']} cached) + "
+            f"{runs['refine']} refinement; {s['wall_s']:.0f} s -> {out_dir}/report.md",
+            soft_wrap=True,
+        )
+    else:
+        out.print(f"not verified; {s['wall_s']:.0f} s -> {out_dir}/report.md", soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:

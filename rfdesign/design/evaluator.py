@@ -34,7 +34,9 @@ class SearchModel:
         predict_s: bits ``N x d`` -> complex S ``N x F x 2 x 2`` at :attr:`f_ghz`.
         f_ghz: The model's frequencies, GHz (``F``).
         description: What it is, for reports ("shipped CNN ka_pixel_4x5", "circuit model").
-        training_runs: Full-wave runs spent on training it (0 for the circuit model).
+        training_runs: Solver runs spent *earlier* on training it (0 for the circuit model);
+            not runs of this design.
+        training_solver: Solver and mesh of those runs (e.g. ``"openems (standard)"``).
         on_solver: The :class:`~rfdesign.optimizers.problems.SolverEvaluator` when the search
             runs on the verifying solver itself, else ``None``.
     """
@@ -44,6 +46,7 @@ class SearchModel:
     f_ghz: np.ndarray
     description: str
     training_runs: int = 0
+    training_solver: str | None = None
     on_solver: SolverEvaluator | None = None
 
 
@@ -64,7 +67,8 @@ def search_model(
             ``"solver"``.
         solver: The verifying solver (``None`` without verification); ``"solver"`` needs it.
         executor: Runs the solver's simulations for ``"solver"``.
-        say: Progress callback ``(stage, done, total)``.
+        say: Progress callback ``(stage, done, total)``; the search stage reports its own
+            progress per generation, this one only the loading of a model.
 
     Raises:
         ValueError: ``"solver"`` without a solver, or a model trained for another grid.
@@ -80,17 +84,19 @@ def search_model(
                 "openems, meep or circuit, not none"
             )
         f = np.asarray(spec.frequencies_ghz(), float)
-        budget = spec.search.budget
         evaluator = SolverEvaluator(
             solver,
             grid,
             f,
             executor=executor,
             skip_corner_contacts=not spec.search.allow_corner_contacts,
-            on_batch=(lambda n, new: say("search", n, budget)) if say else None,
         )
         return SearchModel(
-            evaluator, evaluator.s, f, f"{solver.name} itself (no surrogate)", 0, evaluator
+            evaluator,
+            evaluator.s,
+            f,
+            f"{solver.name} solver directly (no surrogate)",
+            on_solver=evaluator,
         )
     if surrogate == "auto":
         surrogate = "circuit"
@@ -111,7 +117,11 @@ def search_model(
         model, desc = load_surrogate(surrogate), f"checkpoint {surrogate}"
     if getattr(model, "grid", None) is None or model.grid.key() != grid.key():
         raise ValueError(f"surrogate: {desc} was not trained for the spec's grid {grid.name!r}")
-    runs = int(model.record.get("provenance", {}).get("samples", 0))
+    prov = model.record.get("provenance", {})
+    runs = int(prov.get("samples", 0))
+    trained_on = prov.get("solver")
+    if trained_on and (prov.get("settings") or {}).get("preset"):
+        trained_on = f"{trained_on} ({prov['settings']['preset']})"
     return SearchModel(
-        surrogate_evaluator(model), model.predict, np.asarray(model.f_ghz), desc, runs
+        surrogate_evaluator(model), model.predict, np.asarray(model.f_ghz), desc, runs, trained_on
     )

@@ -17,11 +17,16 @@ and lives in its own module:
 5. **report** (:mod:`~rfdesign.design.result`) -> :class:`DesignResult`: both reports, the
    sensitivity map (:mod:`~rfdesign.design.sensitivity`) and the provenance.
 
-A spec no layout can meet ends with the best margins found, never with an exception.
+A spec no layout can meet ends with the best margins found, never with an exception; a
+solver run that fails in any stage (search, verify, refine) is recorded and the design goes
+on with what was computed. Progress goes to the ``progress`` callback and, one line per stage
+step, to the ``rfdesign.design`` logger (INFO), so a non-interactive run shows it in its log.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 import time
 from collections.abc import Callable
 from concurrent.futures import Executor
@@ -36,11 +41,19 @@ from rfdesign.design import sensitivity
 from rfdesign.design.evaluator import SearchModel, search_model
 from rfdesign.design.refine import RefineResult
 from rfdesign.design.result import DesignResult
-from rfdesign.design.search import SearchContext, SearchOutcome, choose_algorithm, run_search
-from rfdesign.design.verify import Candidates, make_verifier, verifiers, verify_candidates
+from rfdesign.design.search import SearchContext, choose_algorithm, run_search
+from rfdesign.design.verify import (
+    Candidates,
+    make_verifier,
+    run_record,
+    verifiers,
+    verify_candidates,
+)
 from rfdesign.evaluation import evaluate_network, spec_mask_set
 from rfdesign.optimizers.problems import PixelFilterProblem
 from rfdesign.spec import FilterSpec
+
+log = logging.getLogger(__name__)
 
 REFINERS = ("none", "space-mapping")
 SEEDERS = ("none", "gan")
@@ -115,7 +128,7 @@ def design_filter(
     t0 = time.perf_counter()
     opts = DesignOptions(**options)
     verify = opts.verify or spec.solver.name
-    say = progress or (lambda *a: None)
+    say = _progress_with_log(progress)
     grid = spec.pixel_grid()
     seed = spec.search.seed if opts.seed is None else opts.seed
     solver, verified_by = make_verifier(spec, verify, opts.cache_dir)
@@ -126,10 +139,10 @@ def design_filter(
     )
     algorithm = choose_algorithm(spec.search, grid.n_bits, model.on_solver is not None)
     context, seeding = _search_context(spec, opts, grid, seed, algorithm)
-    say("search", 0, spec.search.budget if model.on_solver else 1)
+    context = dataclasses.replace(context, progress=lambda done, total: say("search", done, total))
+    log.info("search: %s on the %s (%d free cells)", algorithm, model.description, grid.n_bits)
     searched = run_search(problem, algorithm, context)
-    if not model.on_solver:
-        say("search", 1, 1)
+    search_runs = model.on_solver.new_runs if model.on_solver else 0
 
     candidates = verify_candidates(
         spec, searched.found.bits, grid, model.f_ghz, model.predict_s, solver, executor, say
@@ -140,18 +153,19 @@ def design_filter(
         sens = sensitivity.not_computed(grid)
     else:
         sens = sensitivity.sensitivity_map(problem, searched.found.bits[best])
+    sens_runs = (model.on_solver.new_runs - search_runs) if model.on_solver else 0
 
     layout, verified = candidates.layouts[best], candidates.verified[best]
     report_verified = candidates.reports_verified[best]
     refined = None
-    if opts.refine != "none" and solver is not None:
+    if opts.refine != "none" and solver is not None and verified is not None:
         from rfdesign.design.refine import refine_sizes
 
         say("refine", 0, opts.refine_budget)
         refined = refine_sizes(
             spec, layout, solver, verified, budget=opts.refine_budget, masks=spec_mask_set(spec)
         )
-        say("refine", refined.fine_runs, opts.refine_budget)
+        say("refine", min(refined.fine_runs, opts.refine_budget), opts.refine_budget)
         if refined.improved:
             layout, verified = refined.layout, refined.network
             report_verified = evaluate_network(spec, verified)
@@ -165,12 +179,27 @@ def design_filter(
         report_verified=report_verified,
         verified_by=verified_by,
         candidates=candidates.records(),
-        search={**searched.record(), "refine": refined.record() if refined else None},
+        search={
+            **searched.record(),
+            "on_solver": model.on_solver is not None,
+            "refine": refined.record() if refined else None,
+        },
         sensitivity_db=sens[0],
         sensitivity_corner=sens[1],
         provenance=_provenance(
-            spec, opts, verify, solver, seed, seeding, model, searched, candidates, refined, t0
+            spec,
+            opts,
+            verify,
+            solver,
+            seed,
+            seeding,
+            model,
+            candidates,
+            refined,
+            t0,
+            (search_runs, sens_runs),
         ),
+        verified_run=run_record(verified) if verified is not None else None,
     )
     if out is not None:
         result.save(out)
@@ -205,35 +234,68 @@ def _provenance(
     seed: int,
     seeding: dict | None,
     model: SearchModel,
-    searched: SearchOutcome,
     candidates: Candidates,
     refined: RefineResult | None,
     t0: float,
+    on_solver_runs: tuple[int, int],
 ) -> dict:
-    """Versions, settings and the full-wave runs each stage spent."""
+    """Versions, settings and the solver runs each stage of *this* run spent.
+
+    ``solver_runs`` counts the runs of the verifying solver that this design ran (cache hits
+    listed apart, failures apart); ``fullwave_runs`` is their total when that solver is
+    full-wave, else 0 (circuit-model runs are not full-wave). The runs that trained a
+    surrogate earlier are listed under ``surrogate_training``, not counted.
+    """
     on_solver = model.on_solver
-    n_search = on_solver.new_runs if on_solver else 0
-    # on the solver, the candidates were simulated by the search: verifying them costs nothing
-    n_ver = 0 if verify == "none" or on_solver else len(candidates.layouts)
+    n_search, n_sens = on_solver_runs
+    n_ver = candidates.new_runs
     n_refine = refined.fine_runs if refined else 0
+    fullwave = solver is not None and getattr(solver, "fidelity", "") == "fullwave"
+    total = n_search + n_sens + n_ver + n_refine
     return {
         "rfdesign": __version__,
         "surrogate": model.description,
+        "surrogate_training": {"runs": model.training_runs, "solver": model.training_solver}
+        if model.training_runs
+        else None,
         "verify": verify,
         "solver_settings": None if verify == "none" else solver.settings_dict(),
         "spec_hash": spec.content_hash(),
         "seed": seed,
         "seeded": seeding,
-        "fullwave_runs": {
-            "training": model.training_runs,
+        "solver_runs": {
+            "solver": None if solver is None else solver.name,
+            "fullwave": fullwave,
             "search": n_search,
+            "search_cached": (on_solver.simulated - on_solver.new_runs) if on_solver else 0,
+            "search_failed": len(on_solver.failed) if on_solver else 0,
+            "sensitivity": n_sens,
             "verification": n_ver,
             "verification_cached": candidates.cached,
+            "verification_failed": candidates.failed,
             "refine": n_refine,
-            "total": model.training_runs + n_search + n_ver + n_refine,
+            "total": total,
         },
+        "fullwave_runs": total if fullwave else 0,
         "search_failed_runs": [
             {"bits": b, "error": e} for b, e in (on_solver.failed if on_solver else [])
         ],
         "wall_s": time.perf_counter() - t0,
     }
+
+
+def _progress_with_log(
+    progress: Callable[[str, int, int], None] | None,
+) -> Callable[[str, int, int], None]:
+    """``progress`` plus an INFO log line per step (throttled to one per 10 % of a stage)."""
+    last: dict[str, int] = {}
+
+    def say(stage: str, done: int, total: int) -> None:
+        if progress is not None:
+            progress(stage, done, total)
+        step = max(1, total // 10)
+        if done in (0, total) or done // step != last.get(stage, -1) // step:
+            log.info("%s: %d/%d", stage, done, total)
+        last[stage] = done
+
+    return say

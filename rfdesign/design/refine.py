@@ -6,6 +6,9 @@ verifying solver as the fine model (:func:`rfdesign.optimizers.space_mapping.spa
 trust-region ASM by default, Bakr et al., IEEE MTT 46(12), 1998), spending at most ``budget``
 fine runs. The objective is minus the worst margin of the spec's masks (dB). The refined
 layout is kept only if the fine model says it is better than the start.
+
+A fine run that fails (a time-out, a solver error) ends the refinement, not the design: the
+best layout the fine model has judged so far is kept and the error is recorded.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ class RefineResult:
         history: The space-mapping history (one entry per fine evaluation, sizes in mm).
         method: The space-mapping variant.
         mapping: The final mapping (ASM: Broyden matrix ``B`` and residual ``f``).
+        error: First line of the solver error that ended the refinement early, else ``None``.
     """
 
     layout: Layout
@@ -51,6 +55,7 @@ class RefineResult:
     history: list[dict] = field(default_factory=list)
     method: str = "tr-asm"
     mapping: dict = field(default_factory=dict)
+    error: str | None = None
 
     def record(self) -> dict:
         """The JSON-ready refinement record of the design report."""
@@ -64,6 +69,7 @@ class RefineResult:
             "row_heights_mm": list(self.layout.grid.row_heights_mm),
             "history": self.history,
             "mapping": self.mapping,
+            "error": self.error,
         }
 
 
@@ -121,23 +127,36 @@ def refine_sizes(
     def coarse(x: np.ndarray) -> np.ndarray:
         return response(simulate_bits(_sized(grid, x), bits[None], f)[0])
 
-    networks: dict[bytes, Any] = {}
+    from rfdesign.solvers.base import SolverError
+
+    networks: dict[bytes, tuple[Layout, Any, float]] = {}
 
     def fine(x: np.ndarray) -> np.ndarray:
         lay = Layout(_sized(grid, x), bits)
         net = solver.simulate(lay, f)
-        networks[np.asarray(x, float).tobytes()] = (lay, net)
-        return response(net.s)
+        r = response(net.s)
+        networks[np.asarray(x, float).tobytes()] = (lay, net, -objective(r))
+        return r
 
-    start = start_network if start_network is not None else solver.simulate(layout, f)
+    def unrefined(error: str) -> RefineResult:
+        return RefineResult(layout, start_network, False, np.nan, np.nan, 0, error=error)
+
+    try:
+        start = start_network if start_network is not None else solver.simulate(layout, f)
+    except SolverError as exc:
+        return unrefined(str(exc).splitlines()[0])
     before = -objective(response(start.s))
-    res = space_map(
-        coarse, fine, x0, objective, method, max_fine=budget, bounds=(lower, upper), tol=1e-5
-    )
-    after = -res.fine_objective
-    if after > before:
-        lay, net = networks[np.asarray(res.x, float).tobytes()]
-    else:
+    error, history, mapping, n_fine = None, [], {}, 0
+    try:
+        res = space_map(
+            coarse, fine, x0, objective, method, max_fine=budget, bounds=(lower, upper), tol=1e-5
+        )
+        history, mapping, n_fine = res.history, res.mapping, res.n_fine
+    except SolverError as exc:
+        error = str(exc).splitlines()[0]
+        n_fine = len(networks) + 1  # the failed run counts
+    lay, net, after = max(networks.values(), key=lambda t: t[2], default=(layout, start, before))
+    if after <= before:
         lay, net, after = layout, start, before
     return RefineResult(
         layout=lay,
@@ -145,8 +164,9 @@ def refine_sizes(
         improved=lay is not layout,
         worst_margin_before_db=before,
         worst_margin_after_db=after,
-        fine_runs=res.n_fine,
-        history=res.history,
+        fine_runs=n_fine,
+        history=history,
         method=method,
-        mapping=res.mapping,
+        mapping=mapping,
+        error=error,
     )

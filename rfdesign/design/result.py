@@ -44,7 +44,9 @@ class DesignResult:
         sensitivity_db: Change of the surrogate's worst margin (dB) when each cell of the
             designed half is flipped, ``n_rows x n_cols``; NaN for fixed cells.
         sensitivity_corner: Flips that would create a corner-only contact (bool, same shape).
-        provenance: Versions, surrogate, solver settings, full-wave run counts, wall time.
+        provenance: Versions, surrogate, solver settings, solver-run counts, wall time.
+        verified_run: :func:`rfdesign.design.verify.run_record` of :attr:`verified`: solver,
+            mesh, conductor model, cache hit and flags (truncated, non-passive).
     """
 
     spec: FilterSpec
@@ -59,6 +61,17 @@ class DesignResult:
     sensitivity_db: np.ndarray
     sensitivity_corner: np.ndarray
     provenance: dict = field(default_factory=dict)
+    verified_run: dict | None = None
+
+    @property
+    def flags(self) -> list[str]:
+        """What is wrong with the verifying run (``"truncated"``, ``"non-passive"``)."""
+        return list((self.verified_run or {}).get("flags", []))
+
+    @property
+    def searched_on_solver(self) -> bool:
+        """Whether the search ran on the verifying solver itself (no surrogate)."""
+        return bool(self.search.get("on_solver", False))
 
     @property
     def report(self) -> SpecReport:
@@ -76,7 +89,10 @@ class DesignResult:
         return {
             "spec": self.spec.name,
             "passed": bool(rep.passed),
+            "flags": self.flags,
+            "certified": bool(rep.passed and self.verified is not None and not self.flags),
             "verified_by": self.verified_by,
+            "verified_run": self.verified_run,
             "K": rep.K,
             "K_floor": rep.K_floor,
             "margins_db": rep.band_margins_db,
@@ -93,6 +109,7 @@ class DesignResult:
                 np.isnan(self.sensitivity_db), None, self.sensitivity_db
             ).tolist(),
             "fullwave_runs": self.provenance.get("fullwave_runs"),
+            "solver_runs": self.provenance.get("solver_runs"),
             "wall_s": self.provenance.get("wall_s"),
             "provenance": self.provenance,
         }
@@ -111,58 +128,165 @@ class DesignResult:
             f"{ref['row_heights_mm']} mm"
         ]
 
+    def _verdict_lines(self) -> list[str]:
+        """The verdict, K, worst margin and the flags that qualify them."""
+        rep = self.report
+        verdict = "MEETS the spec" if rep.passed else "does NOT meet the spec"
+        by = (
+            f"verified by {self.verified_by}"
+            if self.verified is not None
+            else "surrogate only, NOT verified"
+        )
+        lines = [
+            f"Layout `{self.layout.bit_string}` on grid `{self.layout.grid.name}` {verdict} "
+            f"({by}).",
+            f"K = {rep.K:.3f} dB (floor {rep.K_floor:.3f} dB); worst margin "
+            f"{rep.worst_margin_db:+.2f} dB.",
+        ]
+        run = self.verified_run or {}
+        if self.flags:
+            why = []
+            if "truncated" in self.flags:
+                why.append("truncated (stopped at the time-step limit or gains power > 1 %)")
+            if "non-passive" in self.flags:
+                why.append(
+                    f"non-passive (largest eigenvalue of S^H S = {run['max_power_gain']:.4f} > 1)"
+                )
+            lines += [
+                "",
+                f"**Flags on the verifying run: {'; '.join(why)}. The verdict is not certified: "
+                "re-run on a finer mesh or with more time steps.**",
+            ]
+        return lines
+
+    def _provenance_lines(self) -> list[str]:
+        """Which solver, mesh and conductor model produced each number."""
+        lines = []
+        run = self.verified_run
+        if run is not None:
+            parts = [f"{run.get('solver')}", f"mesh preset {run.get('preset')}"]
+            if run.get("cells"):
+                parts.append(f"{run['cells']:,} cells")
+            if run.get("timesteps"):
+                parts.append(f"{run['timesteps']:,} time steps")
+            if run.get("conductor"):
+                parts.append(f"conductor {run['conductor']}")
+            if run.get("housing"):
+                parts.append(f"side/top boundary {run['housing']}")
+            parts.append("read from the result cache" if run.get("cache_hit") else "run now")
+            lines.append(f"- verified numbers: {', '.join(parts)}")
+        if not self.searched_on_solver:
+            train = self.provenance.get("surrogate_training")
+            trained = (
+                f", trained earlier on {train['runs']:,} {train['solver']} runs" if train else ""
+            )
+            lines.append(f"- predicted numbers: {self.provenance.get('surrogate')}{trained}")
+        return lines
+
+    def _run_lines(self) -> list[str]:
+        """Search and solver-run counts of this design run (nothing spent earlier)."""
+        s = self.search
+        runs = self.provenance.get("solver_runs") or {}
+        lines = [
+            f"- search: {s.get('algorithm')} over {s.get('evaluations', 0):,} evaluations "
+            f"(seed {s.get('seed')}) with the {self.provenance.get('surrogate')}"
+        ]
+        if s.get("repaired"):
+            lines[-1] += (
+                f"; {s['repaired']:,} new layouts had corner-only contacts closed before evaluation"
+            )
+        if s.get("feasible_evaluated") == 0:
+            lines.append(
+                "- **the search evaluated no admissible layout** (every one violated a "
+                "constraint: corner-only contacts or the insertion-loss mask); the candidates "
+                "below are the least infeasible"
+            )
+        if runs.get("solver"):
+            kind = "full-wave" if runs.get("fullwave") else "coarse-model (not full-wave)"
+            new_ver = runs.get("verification", 0)
+            cached = runs.get("verification_cached", 0)
+            parts = [
+                f"{runs.get('search', 0)} in the search"
+                + (
+                    f" (+{runs['search_cached']} from the cache)"
+                    if runs.get("search_cached")
+                    else ""
+                ),
+                f"{new_ver} to verify" + (f" (+{cached} read from the cache)" if cached else ""),
+            ]
+            if runs.get("sensitivity"):
+                parts.append(f"{runs['sensitivity']} for the sensitivity map")
+            if self.search.get("refine"):
+                parts.append(f"{runs.get('refine', 0)} to refine")
+            failed = runs.get("search_failed", 0) + runs.get("verification_failed", 0)
+            lines.append(
+                f"- {runs['solver']} {kind} runs by this design: {', '.join(parts)}; "
+                f"{runs.get('total', 0)} in all" + (f"; {failed} failed" if failed else "")
+            )
+        n = self.layout.grid.n_bits
+        space = f"- design space: 2^{n} = {2**n:,} layouts"
+        if n == 15:
+            space += " (the paper simulated all 32,768 of this space full-wave)"
+        lines.append(space)
+        return lines
+
     def to_markdown(self) -> str:
         """The human report: verdict, margins per band, candidates, runs, sensitivity."""
         rep = self.report
-        runs = self.provenance.get("fullwave_runs", {})
-        verdict = "MEETS the spec" if rep.passed else "does NOT meet the spec"
         lines = [
             f"# Design report: {self.spec.name}",
             "",
-            f"Layout `{self.layout.bit_string}` on grid `{self.layout.grid.name}` {verdict} "
-            f"({'verified by ' + self.verified_by if self.verified_by else 'surrogate only, not verified'}).",
-            f"K = {rep.K:.3f} dB (floor {rep.K_floor:.3f} dB); worst margin {rep.worst_margin_db:+.2f} dB.",
+            *self._verdict_lines(),
             "",
             "## Margins per band",
             "",
             rep.to_markdown(),
             "",
-            "## Surrogate vs full wave",
-            "",
-            "| band | predicted margin (dB) | verified margin (dB) |",
-            "|---|---|---|",
         ]
-        ver = self.report_verified.band_margins_db if self.report_verified else {}
-        for band, m in self.report_predicted.band_margins_db.items():
-            v = ver.get(band)
-            lines.append(f"| {band} | {m:+.2f} | {'-' if v is None else f'{v:+.2f}'} |")
+        if not self.searched_on_solver:
+            lines += [
+                "## Surrogate vs full wave",
+                "",
+                "| band | predicted margin (dB) | verified margin (dB) |",
+                "|---|---|---|",
+            ]
+            ver = self.report_verified.band_margins_db if self.report_verified else {}
+            for band, m in self.report_predicted.band_margins_db.items():
+                v = ver.get(band)
+                lines.append(f"| {band} | {m:+.2f} | {'-' if v is None else f'{v:+.2f}'} |")
+            lines.append("")
         lines += [
-            "",
             "## Candidates",
             "",
-            "| bits | K predicted | K verified | worst margin verified (dB) | passed |",
-            "|---|---|---|---|---|",
+            "Ranked as the verdict judges: verified first, passing first, then the largest "
+            "worst margin.",
+            "",
+            "| bits | K predicted | worst margin predicted (dB) | K verified | "
+            "worst margin verified (dB) | passed | flags |",
+            "|---|---|---|---|---|---|---|",
         ]
         for c in self.candidates:
             kv = c.get("K_verified")
             wv = c.get("worst_margin_verified_db")
+            run = c.get("run") or {}
+            flags = ", ".join(run.get("flags", []))
+            if run.get("cache_hit"):
+                flags = ", ".join(x for x in (flags, "from cache") if x)
+            if c.get("error"):
+                flags = f"run failed: {c['error']}"
             lines.append(
                 f"| `{c['bits']}` | {c['K_predicted']:.2f} | "
+                f"{c.get('worst_margin_predicted_db', float('nan')):+.2f} | "
                 f"{'-' if kv is None else f'{kv:.2f}'} | {'-' if wv is None else f'{wv:+.2f}'} | "
-                f"{c.get('passed', '-')} |"
+                f"{'-' if c.get('passed') is None else c['passed']} | {flags or '-'} |"
             )
         n_corner = len(self.layout.connectivity.corner_contacts)
         lines += [
             "",
             "## Runs and provenance",
             "",
-            f"- search: {self.search.get('algorithm')} over {self.search.get('evaluations'):,} "
-            f"evaluations (seed {self.search.get('seed')}) on the "
-            f"{self.provenance.get('surrogate')}",
-            f"- full-wave runs: {runs.get('training', 0)} to train the surrogate + "
-            f"{runs.get('search', 0)} in the search + "
-            f"{runs.get('verification', 0)} to verify ({runs.get('verification_cached', 0)} of "
-            f"them from the cache) = {runs.get('total', 0)}; the paper simulated 32,768",
+            *self._provenance_lines(),
+            *self._run_lines(),
             *self._refine_lines(),
             f"- wall time: {self.provenance.get('wall_s', 0):.1f} s",
             f"- corner-only contacts in the layout: {n_corner}"
@@ -171,12 +295,10 @@ class DesignResult:
                 if self.spec.search.allow_corner_contacts
                 else " (forbidden by default)"
             ),
+            "- layout.gds: database unit 1 nm, user unit 1 um; layers 1 metal, 2 substrate "
+            "outline, 10 port markers (datatype 0)",
             "",
             "## Sensitivity map",
-            "",
-            "Change of the surrogate's worst margin (dB) when one cell of the designed half is",
-            "flipped (row 0 at the bottom, column 0 next to port 1; `fixed` = set by the grid; `*` =",
-            "the flip would create a corner-only contact). See `sensitivity.png`.",
             "",
         ]
         sens = self.sensitivity_db
@@ -186,6 +308,12 @@ class DesignResult:
                 "cost one full-wave run per free cell, more than the search's whole budget."
             )
             return "\n".join(lines) + "\n"
+        lines += [
+            "Change of the surrogate's worst margin (dB) when one cell of the designed half is",
+            "flipped (row 0 at the bottom, column 0 next to port 1; `fixed` = set by the grid; `*` =",
+            "the flip would create a corner-only contact). See `sensitivity.png`.",
+            "",
+        ]
         lines.append("| row \\ col | " + " | ".join(str(c) for c in range(sens.shape[1])) + " |")
         lines.append("|---" * (sens.shape[1] + 1) + "|")
         for r in range(sens.shape[0] - 1, -1, -1):
@@ -205,24 +333,30 @@ class DesignResult:
         out = Path(directory)
         out.mkdir(parents=True, exist_ok=True)
         best = self.verified if self.verified is not None else self.predicted
-        best.write_touchstone(str(out / "design"))
+        self._touchstone(best, out / "design", verified=self.verified is not None)
         write_gds(self.layout, out / "layout.gds")
         write_png(
             self.layout, out / "layout.png", title=f"{self.spec.name}: {self.layout.bit_string}"
         )
-        nets = {"surrogate": self.predicted}
+        label = self.provenance.get("surrogate") or "surrogate"
+        nets = {} if self.searched_on_solver else {label: self.predicted}
         if self.verified is not None:
-            nets = {f"{self.verified_by}": self.verified, "surrogate": self.predicted}
+            nets = {f"{self.verified_by}": self.verified, **nets}
         plot_response(
             nets,
             out / "response.png",
             spec=self.spec,
             title=f"{self.spec.name}: {self.layout.bit_string}",
         )
-        plot_sensitivity(self.sensitivity_db, self.sensitivity_corner, out / "sensitivity.png")
+        plot_sensitivity(
+            self.sensitivity_db,
+            self.sensitivity_corner,
+            out / "sensitivity.png",
+            free=_free_mask(self.layout.grid),
+        )
         (out / "report.json").write_text(json.dumps(self.summary(), indent=2, default=_json))
         (out / "report.md").write_text(self.to_markdown())
-        self.predicted.write_touchstone(str(out / PREDICTED))
+        self._touchstone(self.predicted, out / PREDICTED, verified=False)
         # what report.json does not hold, for load
         record = {
             "format_version": RESULT_FORMAT,
@@ -232,6 +366,27 @@ class DesignResult:
         }
         (out / RESULT).write_text(json.dumps(record, indent=2))
         return out
+
+    def _touchstone(self, net: Any, path: Path, verified: bool) -> None:
+        """Write ``net`` as Touchstone with a header saying what produced it."""
+        from rfdesign.core.version import __version__
+
+        lines = [
+            f" rfdesign {__version__}: design {self.spec.name!r}, spec sha256 "
+            f"{self.spec.content_hash()}",
+            f" grid {self.layout.grid.name} (key {self.layout.grid.key()[:16]}), layout bits "
+            f"{self.layout.bit_string}",
+        ]
+        if verified:
+            run = self.verified_run or {}
+            lines.append(f" solver {self.verified_by}; " + _run_text(run))
+            lines.append(f" flags: {', '.join(self.flags) or 'none'}")
+        else:
+            lines.append(f" predicted by the {self.provenance.get('surrogate', 'surrogate')}")
+        lines.append(" reference planes at the patch edges, 50 ohm")
+        copy = net.copy()
+        copy.comments = "\n".join(lines)
+        copy.write_touchstone(str(path))
 
     @classmethod
     def load(cls, directory: str | Path) -> DesignResult:
@@ -282,6 +437,7 @@ class DesignResult:
             sensitivity_db=sens,
             sensitivity_corner=np.array(rec["sensitivity_corner"], bool).reshape(sens.shape),
             provenance=summary["provenance"],
+            verified_run=summary.get("verified_run"),
         )
 
 
@@ -293,23 +449,72 @@ def _json(obj: Any) -> Any:
     return str(obj)
 
 
-def plot_sensitivity(sens: np.ndarray, corner: np.ndarray, path: str | Path) -> Path:
-    """Heat map of the sensitivity map (designed half, row 0 at the bottom)."""
+def _run_text(run: dict) -> str:
+    """One line: mesh preset, cells, time steps, conductor and boundary of a solver run."""
+    parts = [f"mesh preset {run.get('preset')}"]
+    for key, name in (("cells", "cells"), ("timesteps", "time steps")):
+        if run.get(key):
+            parts.append(f"{run[key]} {name}")
+    for key, name in (("conductor", "conductor"), ("housing", "boundary")):
+        if run.get(key):
+            parts.append(f"{name} {run[key]}")
+    return ", ".join(parts)
+
+
+def _free_mask(grid) -> np.ndarray:
+    """``n_rows x n_cols`` of the designed half: True where a cell is a free bit."""
+    free = np.zeros((grid.n_rows, grid.n_cols), bool)
+    for r, c in grid.free_cells:
+        free[r, c] = True
+    return free
+
+
+SENSITIVITY_LINEAR_DB = 1.0
+"""The sensitivity colour scale is linear within +-1 dB and logarithmic beyond, so flips of
++-1.5 dB stay visible beside flips of +-70 dB."""
+
+
+def plot_sensitivity(
+    sens: np.ndarray, corner: np.ndarray, path: str | Path, free: np.ndarray | None = None
+) -> Path:
+    """Heat map of the sensitivity map (designed half, row 0 at the bottom).
+
+    Args:
+        sens: Worst-margin change per flipped cell, dB, ``n_rows x n_cols`` (NaN where not
+            computed or fixed).
+        corner: Flips that would add a corner-only contact.
+        path: Output PNG.
+        free: Which cells are free bits; without it every NaN cell is drawn as fixed.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.colors import SymLogNorm
 
+    free = ~np.isnan(sens) if free is None else np.asarray(free, bool)
+    computed = bool(np.isfinite(sens).any())
     fig, ax = plt.subplots(figsize=(1.2 * sens.shape[1] + 2, 1.0 * sens.shape[0] + 1.5))
-    lim = float(np.nanmax(np.abs(sens))) if np.isfinite(sens).any() else 1.0
-    im = ax.imshow(sens, origin="lower", cmap="RdBu", vmin=-lim, vmax=lim)
+    lim = max(float(np.nanmax(np.abs(sens))) if computed else 1.0, SENSITIVITY_LINEAR_DB)
+    norm = SymLogNorm(linthresh=SENSITIVITY_LINEAR_DB, vmin=-lim, vmax=lim, base=10)
+    im = ax.imshow(sens, origin="lower", cmap="RdBu", norm=norm)
     for (r, c), v in np.ndenumerate(sens):
-        text = "fixed" if np.isnan(v) else f"{v:+.1f}" + ("*" if corner[r, c] else "")
+        if not free[r, c]:
+            text = "fixed"
+        elif np.isnan(v):
+            text = "n/c"
+        else:
+            text = f"{v:+.1f}" + ("*" if corner[r, c] else "")
         ax.text(c, r, text, ha="center", va="center", fontsize=8)
+    ax.set_xticks(range(sens.shape[1]))
+    ax.set_yticks(range(sens.shape[0]))
     ax.set_xlabel("column (0 = next to port 1)")
     ax.set_ylabel("row")
-    ax.set_title("worst-margin change (dB) when a cell is flipped")
-    fig.colorbar(im, ax=ax, label="dB")
+    title = "worst-margin change (dB) when a cell is flipped"
+    if not computed:
+        title = "sensitivity map not computed (n/c): see report.md"
+    ax.set_title(title)
+    fig.colorbar(im, ax=ax, label="dB (linear within +-1 dB, log beyond)")
     fig.tight_layout()
     fig.savefig(path, dpi=130)
     plt.close(fig)

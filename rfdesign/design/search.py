@@ -24,6 +24,7 @@ import numpy as np
 from rfdesign.core.registry import Registry
 from rfdesign.optimizers.ga import (
     EXHAUSTIVE_LIMIT_BITS,
+    Progress,
     SearchResult,
     exhaustive,
     random_search,
@@ -42,11 +43,14 @@ class SearchContext:
         seed: The run's seed.
         initial: Layouts for the first population, ``m x d`` uint8 (``search.initial``,
             then GAN proposals); methods without a population ignore them.
+        progress: Called as ``progress(evaluations done, evaluations planned)`` after each
+            batch or generation.
     """
 
     settings: SearchSettings
     seed: int
     initial: np.ndarray
+    progress: Progress | None = None
 
 
 @dataclass(frozen=True)
@@ -67,8 +71,11 @@ class SearchOutcome:
         return {
             "algorithm": f.algorithm,
             "evaluations": f.evaluations,
+            "feasible_evaluated": int(f.n_feasible),
+            "repaired": int(f.repaired),
             "seed": f.seed,
-            "history": [[int(a), float(b)] for a, b in f.history],
+            # best K so far; None while no admissible layout has been evaluated (JSON has no inf)
+            "history": [[int(a), float(b) if np.isfinite(b) else None] for a, b in f.history],
             "pareto": self.pareto,
         }
 
@@ -80,13 +87,19 @@ SEARCH_METHODS: Registry[SearchMethod] = Registry("search algorithm")
 
 @SEARCH_METHODS.register("exhaustive")
 def _exhaustive(problem: PixelFilterProblem, ctx: SearchContext) -> SearchOutcome:
-    return SearchOutcome(exhaustive(problem, top_k=ctx.settings.top_k))
+    return SearchOutcome(exhaustive(problem, top_k=ctx.settings.top_k, progress=ctx.progress))
 
 
 @SEARCH_METHODS.register("random")
 def _random(problem: PixelFilterProblem, ctx: SearchContext) -> SearchOutcome:
     return SearchOutcome(
-        random_search(problem, ctx.settings.budget, seed=ctx.seed, top_k=ctx.settings.top_k)
+        random_search(
+            problem,
+            ctx.settings.budget,
+            seed=ctx.seed,
+            top_k=ctx.settings.top_k,
+            progress=ctx.progress,
+        )
     )
 
 
@@ -101,6 +114,7 @@ def _ga(problem: PixelFilterProblem, ctx: SearchContext) -> SearchOutcome:
         top_k=s.top_k,
         initial=ctx.initial if len(ctx.initial) else None,
         multi_objective=False,
+        progress=ctx.progress,
     )
     return SearchOutcome(found)
 
@@ -117,7 +131,12 @@ def _nsga2(problem: PixelFilterProblem, ctx: SearchContext) -> SearchOutcome:
         problem.grid, problem.masks, problem.evaluator, problem.allow_corner_contacts
     )
     front = run_ga(
-        trade, pop_size=s.population, generations=s.generations, seed=ctx.seed, multi_objective=True
+        trade,
+        pop_size=s.population,
+        generations=s.generations,
+        seed=ctx.seed,
+        multi_objective=True,
+        progress=ctx.progress,
     )
     out = problem.evaluate(front.bits, return_as_dictionary=True)
     cv = np.maximum(np.atleast_2d(out["G"]), 0).sum(axis=1)
@@ -130,6 +149,8 @@ def _nsga2(problem: PixelFilterProblem, ctx: SearchContext) -> SearchOutcome:
         evaluations=front.evaluations,
         history=front.history,
         seed=ctx.seed,
+        n_feasible=front.n_feasible,
+        repaired=front.repaired,
     )
     pareto = [
         {"bits": "".join(map(str, b)), "objectives": [float(v) for v in f]}

@@ -2,8 +2,11 @@
 
 The top-k distinct candidates of the search are simulated full-wave (openEMS standard by
 default), every result stored in the result cache as it arrives, so an interrupted run keeps
-them. Each candidate is judged twice against the spec: on the search model's prediction and
-on the solver's network (:class:`Candidates`).
+them. A run that fails (time-out, solver error) is recorded with its error and does not stop
+the others. Each candidate is judged twice against the spec: on the search model's prediction
+and on the solver's network (:class:`Candidates`), and each solver run is described by
+:func:`run_record`: which solver, mesh and conductor model produced it, whether it came from
+the cache, and its flags (truncated time stepping, non-passive S).
 """
 
 from __future__ import annotations
@@ -19,10 +22,56 @@ import numpy as np
 from rfdesign.evaluation import evaluate_network
 from rfdesign.layouts.layout import Layout
 from rfdesign.optimizers.masks import SpecReport
-from rfdesign.solvers.base import solver_names
+from rfdesign.solvers.base import SolverError, solver_names
 from rfdesign.spec import FilterSpec
 
 NO_VERIFICATION = "none"
+
+PASSIVITY_TOL = 1e-3
+"""A network is flagged non-passive when the largest eigenvalue of S^H S exceeds 1 + this.
+
+A lossless, converged run gives at most 1 up to round-off; openEMS runs cut off before the
+field has decayed give more (a truncated run shows up as |S11|^2 + |S21|^2 > 1.01, ENV.md).
+0.1 % is far above round-off and far below what changes a verdict."""
+
+
+def max_power_gain(s: np.ndarray) -> float:
+    """Largest eigenvalue of S^H S over frequency (> 1: the network creates power).
+
+    Args:
+        s: Complex S, ``F x n x n``.
+    """
+    s = np.asarray(s, complex)
+    return float(np.linalg.eigvalsh(np.conj(np.swapaxes(s, -1, -2)) @ s).max())
+
+
+def run_record(net: Any) -> dict:
+    """What produced ``net`` and what is wrong with it, JSON-ready.
+
+    Keys: ``solver``, ``preset`` (mesh), ``conductor``, ``housing`` (side boundary),
+    ``cells``, ``timesteps``, ``cache_hit``, ``max_power_gain``, ``truncated`` (the solver
+    stopped at its time-step limit or the run gains power by more than 1 %), ``passive``
+    (``max_power_gain <= 1 + PASSIVITY_TOL``) and ``flags``, the list of what applies
+    (``"truncated"``, ``"non-passive"``).
+    """
+    info = dict(getattr(net, "rfdesign_info", None) or {})
+    settings = info.get("settings") or {}
+    gain = max_power_gain(net.s)
+    passive = gain <= 1 + PASSIVITY_TOL
+    truncated = bool(info.get("truncated", False))
+    return {
+        "solver": info.get("solver"),
+        "preset": settings.get("preset", info.get("preset")),
+        "conductor": settings.get("conductor"),
+        "housing": settings.get("side_boundary"),
+        "cells": info.get("cells"),
+        "timesteps": info.get("timesteps"),
+        "cache_hit": bool(info.get("cache_hit", False)),
+        "max_power_gain": gain,
+        "truncated": truncated,
+        "passive": passive,
+        "flags": [f for f, on in (("truncated", truncated), ("non-passive", not passive)) if on],
+    }
 
 
 def verifiers() -> list[str]:
@@ -105,6 +154,9 @@ class Candidates:
         reports_predicted: Spec reports of :attr:`predicted`.
         reports_verified: Spec reports of :attr:`verified` (``None`` where not verified).
         cached: Verification runs read from the result cache.
+        errors: The first line of the solver's error for each candidate whose run failed,
+            else ``None``.
+        runs: :func:`run_record` of each verified network (``None`` where not verified).
     """
 
     layouts: list[Layout]
@@ -113,23 +165,46 @@ class Candidates:
     reports_predicted: list[SpecReport]
     reports_verified: list[SpecReport | None]
     cached: int = 0
+    errors: list[str | None] | None = None
+    runs: list[dict | None] | None = None
 
     def final_report(self, i: int) -> SpecReport:
         """Candidate ``i``'s verified report, else its predicted one."""
         return self.reports_verified[i] or self.reports_predicted[i]
 
+    @property
+    def new_runs(self) -> int:
+        """Verification runs this call actually ran (not cache hits, not failures)."""
+        return sum(1 for r in self.runs or [] if r is not None and not r["cache_hit"])
+
+    @property
+    def failed(self) -> int:
+        """Verification runs that failed."""
+        return sum(e is not None for e in self.errors or [])
+
     def best(self) -> int:
-        """Index of the best candidate: passing first, then lowest K (verified if there)."""
-        return min(
-            range(len(self.layouts)),
-            key=lambda i: (not self.final_report(i).passed, self.final_report(i).K),
-        )
+        """Index of the best candidate, judged as the report judges.
+
+        Verified candidates before unverified ones (a failed run is not judged on its
+        prediction while others were verified), then passing first, then the largest worst
+        margin, then the lowest K.
+        """
+        any_verified = any(r is not None for r in self.reports_verified)
+
+        def rank(i: int) -> tuple:
+            rep = self.final_report(i)
+            unverified = any_verified and self.reports_verified[i] is None
+            return (unverified, not rep.passed, -rep.worst_margin_db, rep.K)
+
+        return min(range(len(self.layouts)), key=rank)
 
     def records(self) -> list[dict]:
         """One JSON-ready row per candidate for the design report."""
         rows = []
-        for lay, rp, rv in zip(
-            self.layouts, self.reports_predicted, self.reports_verified, strict=True
+        errors = self.errors or [None] * len(self.layouts)
+        runs = self.runs or [None] * len(self.layouts)
+        for lay, rp, rv, err, run in zip(
+            self.layouts, self.reports_predicted, self.reports_verified, errors, runs, strict=True
         ):
             rows.append(
                 {
@@ -138,7 +213,10 @@ class Candidates:
                     "worst_margin_predicted_db": rp.worst_margin_db,
                     "K_verified": rv.K if rv else None,
                     "worst_margin_verified_db": rv.worst_margin_db if rv else None,
-                    "passed": rv.passed if rv else rp.passed,
+                    "passed": rv.passed if rv else (None if err else rp.passed),
+                    "corner_contacts": len(lay.connectivity.corner_contacts),
+                    "run": run,
+                    "error": err,
                 }
             )
         return rows
@@ -160,24 +238,54 @@ def verify_candidates(
     predicted = [make_network(f_model, s, name="surrogate") for s in predict_s(bits)]
     layouts = [Layout.from_bits(grid, b) for b in bits]
     verified: list[Any] = [None] * len(layouts)
-    cached = 0
+    errors: list[str | None] = [None] * len(layouts)
     if solver is not None:
-        done = [0]
-
-        def on_result(i: int, net: Any) -> None:
-            done[0] += 1
-            say("verify", done[0], len(layouts))
-
         say("verify", 0, len(layouts))
-        verified = solver.simulate_batch(
-            layouts, spec.frequencies_ghz(), executor=executor, on_result=on_result
-        )
-        cached = sum(bool(getattr(n, "rfdesign_info", {}).get("cache_hit")) for n in verified)
+        results = simulate_each(solver, layouts, spec.frequencies_ghz(), executor, say)
+        for i, res in enumerate(results):
+            if isinstance(res, SolverError):
+                errors[i] = str(res).splitlines()[0]
+            else:
+                verified[i] = res
+    runs = [run_record(n) if n is not None else None for n in verified]
     return Candidates(
         layouts=layouts,
         predicted=predicted,
         verified=verified,
         reports_predicted=[evaluate_network(spec, n) for n in predicted],
         reports_verified=[evaluate_network(spec, n) if n is not None else None for n in verified],
-        cached=cached,
+        cached=sum(1 for r in runs if r is not None and r["cache_hit"]),
+        errors=errors,
+        runs=runs,
     )
+
+
+def simulate_each(
+    solver,
+    layouts: list[Layout],
+    f_ghz: np.ndarray,
+    executor: Executor | None = None,
+    say: Callable[[str, int, int], None] = lambda *a: None,
+) -> list[Any]:
+    """Simulate every layout; a failed run gives its :class:`SolverError`, not an exception.
+
+    Each result is in the solver's cache as soon as it arrives, and progress is reported
+    per finished run as ``say("verify", done, total)``.
+    """
+    from concurrent.futures import as_completed
+
+    from rfdesign.optimizers.problems import simulate_or_error
+
+    out: list[Any] = [None] * len(layouts)
+    if executor is None:
+        for i, lay in enumerate(layouts):
+            out[i] = simulate_or_error(solver, lay, f_ghz)
+            say("verify", i + 1, len(layouts))
+        return out
+    futures = {
+        executor.submit(simulate_or_error, solver, lay, f_ghz): i for i, lay in enumerate(layouts)
+    }
+    for n, fut in enumerate(as_completed(futures), 1):
+        out[futures[fut]] = fut.result()
+        say("verify", n, len(layouts))
+    return out

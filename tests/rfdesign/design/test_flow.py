@@ -32,11 +32,13 @@ def test_design_writes_every_file_and_the_report_keys(tmp_path):
     assert KEYS <= set(rep)
     assert rep["verified_by"].startswith("circuit")
     assert rep["passed"] == res.report_verified.passed
-    assert rep["fullwave_runs"]["verification"] == 3 and rep["fullwave_runs"]["training"] == 300
+    # circuit runs are this run's but not full-wave; the CNN's 300 openEMS runs were earlier
+    assert rep["solver_runs"]["verification"] == 3 and rep["fullwave_runs"] == 0
+    assert rep["provenance"]["surrogate_training"] == {"runs": 300, "solver": "openems (standard)"}
     assert len({c["bits"] for c in rep["candidates"]}) == 3
     assert rep["bits"] in {c["bits"] for c in rep["candidates"]}
-    # the chosen one is the best verified candidate (passing first, then K)
-    best = min(rep["candidates"], key=lambda c: (not c["passed"], c["K_verified"]))
+    # the chosen one is the best verified candidate (passing first, then worst margin)
+    best = min(rep["candidates"], key=lambda c: (not c["passed"], -c["worst_margin_verified_db"]))
     assert rep["bits"] == best["bits"]
     assert set(rep["margins_db"]) == {"stop_low", "pass", "stop_high"}
     sens = np.array(rep["sensitivity_db"], dtype=float)
@@ -82,7 +84,7 @@ def test_interrupt_keeps_the_results_computed_so_far(tmp_path):
         )
     assert len(list(Path(cache).rglob("*.npz"))) == 2
     res = design_filter(spec_with(top_k=4), verify="circuit", cache_dir=cache)
-    assert res.provenance["fullwave_runs"]["verification_cached"] == 2
+    assert res.provenance["solver_runs"]["verification_cached"] == 2
     assert isinstance(ResultCache(cache), ResultCache)
 
 
@@ -117,7 +119,8 @@ def test_openems_verifies_the_top_candidate(tmp_path):
     res = design_filter(spec, verify="openems", out=tmp_path, cache_dir=tmp_path / "c")
     rep = json.loads((tmp_path / "report.json").read_text())
     assert rep["verified_by"] == "openems (draft)"
-    assert rep["fullwave_runs"]["verification"] == 1
+    assert rep["solver_runs"]["verification"] == 1 and rep["fullwave_runs"] == 1
+    assert rep["verified_run"]["preset"] == "draft" and rep["verified_run"]["cells"] > 0
     # surrogate and full wave agree on what this layout is (a through line, see the note of
     # issue 6): |S21| within 3 dB over the passband
     f = res.verified.frequency.f / 1e9
@@ -144,20 +147,22 @@ def test_search_on_the_solver_itself_counts_its_runs_and_takes_designer_layouts(
     best = design_filter(spec_with(top_k=1), surrogate="circuit", verify="none")
     spec = spec_with(population=12, generations=4, top_k=2, initial=[best.layout.bit_string])
     res = design_filter(spec, surrogate="solver", verify="circuit", cache_dir=tmp_path / "c")
-    runs = res.provenance["fullwave_runs"]
+    runs = res.provenance["solver_runs"]
     assert res.search["algorithm"] == "ga"  # 2^15 layouts > 12 x 4 evaluations
     # every distinct layout the GA evaluated was simulated once, except corner-contact ones
     assert 0 < runs["search"] <= res.search["evaluations"] <= 12 * 4
     assert runs["verification"] == 0 and runs["verification_cached"] == 2
-    assert runs["total"] == runs["search"]
+    # the sensitivity map flips each of the 15 free cells of the winner: up to 15 more runs
+    assert 0 < runs["sensitivity"] <= 15
+    assert runs["total"] == runs["search"] + runs["sensitivity"]
     # the designer's layout seeded the GA, so the search ends at least as good as it
     assert res.report.K <= best.report.K + 1e-9
     # the evaluator is the verifying solver: prediction and verification coincide
     np.testing.assert_allclose(res.predicted.s, res.verified.s)
-    assert "circuit itself" in res.provenance["surrogate"]
+    assert "circuit solver directly" in res.provenance["surrogate"]
     # a second run reads every simulation from the cache
     again = design_filter(spec, surrogate="solver", verify="circuit", cache_dir=tmp_path / "c")
-    assert again.provenance["fullwave_runs"]["search"] == 0
+    assert again.provenance["solver_runs"]["search"] == 0
 
 
 def test_search_on_the_solver_needs_a_solver():
@@ -197,7 +202,7 @@ def test_space_mapping_refines_the_sizes_and_keeps_only_an_improvement(tmp_path)
     assert ref["improved"] and ref["worst_margin_after_db"] > ref["worst_margin_before_db"]
     assert res.report.worst_margin_db == pytest.approx(ref["worst_margin_after_db"])
     assert (
-        1 <= ref["fine_runs"] <= 3 and res.provenance["fullwave_runs"]["refine"] == ref["fine_runs"]
+        1 <= ref["fine_runs"] <= 3 and res.provenance["solver_runs"]["refine"] == ref["fine_runs"]
     )
     assert res.layout.bit_string == plain.layout.bit_string  # the bits stay
     assert np.shape(ref["mapping"]["B"]) == (9, 9) and len(ref["history"]) == ref["fine_runs"]
