@@ -1,4 +1,16 @@
-"""Geometry export of pixel layouts: GDSII (gdstk) and an annotated PNG picture (matplotlib)."""
+"""Geometry export of pixel layouts: GDSII (gdstk) and an annotated PNG picture (matplotlib).
+
+GDSII files are written as the layout ecosystem expects them (gdsfactory, KLayout): user unit
+1 um, database unit 1 nm. The layer map (datatype 0 throughout, :class:`GdsLayers`):
+
+=====  ===============================================================
+layer  holds
+=====  ===============================================================
+1      metal: the patch and both feed lines, merged polygons
+2      substrate outline (the board edge; the feeds end on it)
+10     port markers: a 20 um square at each port plane, labels P1 / P2
+=====  ===============================================================
+"""
 
 from __future__ import annotations
 
@@ -25,6 +37,12 @@ class GdsLayers:
     ports: int = 10
 
 
+GDS_UNIT_M = 1e-6
+"""User unit of written GDSII files: 1 um (coordinates in the file are in um)."""
+
+GDS_PRECISION_M = 1e-9
+"""Database unit of written GDSII files: 1 nm."""
+
 SUBSTRATE_MARGIN_MM = 0.5
 """Margin in mm of substrate around the patch above and below (feeds reach the board edge)."""
 
@@ -46,7 +64,7 @@ def substrate_outline_mm(layout: Layout) -> tuple[float, float, float, float]:
 def write_gds(
     layout: Layout, path: str | Path, layers: GdsLayers | None = None, cell_name: str | None = None
 ) -> Path:
-    """Write ``layout`` as GDSII: database unit 1 nm, user unit 1 mm.
+    """Write ``layout`` as GDSII: database unit 1 nm, user unit 1 um (the module's layer map).
 
     Args:
         layout: The layout to export.
@@ -60,14 +78,15 @@ def write_gds(
     import gdstk
 
     layers = layers or GdsLayers()
-    lib = gdstk.Library(name="rfdesign", unit=1e-3, precision=1e-9)
+    um = 1e-3 / GDS_UNIT_M  # mm -> file units
+    lib = gdstk.Library(name="rfdesign", unit=GDS_UNIT_M, precision=GDS_PRECISION_M)
     cell = lib.new_cell(cell_name or f"PIXEL_{layout.key()[:12]}")
     for pts in layout.polygons(include_feeds=True):
-        cell.add(gdstk.Polygon(pts, layer=layers.metal))
-    x0, y0, x1, y1 = substrate_outline_mm(layout)
+        cell.add(gdstk.Polygon(np.asarray(pts) * um, layer=layers.metal))
+    x0, y0, x1, y1 = (v * um for v in substrate_outline_mm(layout))
     cell.add(gdstk.rectangle((x0, y0), (x1, y1), layer=layers.substrate))
-    yc = layout.grid.feed_center_y_mm
-    s = PORT_MARKER_MM / 2
+    yc = layout.grid.feed_center_y_mm * um
+    s = PORT_MARKER_MM / 2 * um
     for name, x in (("P1", x0), ("P2", x1)):
         cell.add(gdstk.rectangle((x - s, yc - s), (x + s, yc + s), layer=layers.ports))
         cell.add(gdstk.Label(name, (x, yc), layer=layers.ports))
@@ -78,10 +97,10 @@ def write_gds(
 
 
 def gds_layer_area_mm2(path: str | Path, layer: int = GdsLayers.metal) -> float:
-    """Total polygon area in mm^2 on ``layer`` of the top cell of a GDSII file."""
+    """Total polygon area in mm^2 on ``layer`` of the top cell of a GDSII file (any unit)."""
     import gdstk
 
-    lib = gdstk.read_gds(str(path), unit=1e-3)
+    lib = gdstk.read_gds(str(path), unit=1e-3)  # converts the file's unit to mm
     top = lib.top_level()[0]
     return float(sum(p.area() for p in top.get_polygons(layer=layer, datatype=0)))
 

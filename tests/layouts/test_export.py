@@ -32,3 +32,17 @@ def test_png_is_written(ka_grid, tmp_path):
     path = write_png(Layout.random(ka_grid, seed=5), tmp_path / "l.png")
     data = path.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000
+
+
+def test_gds_is_in_micrometres_with_nanometre_grid(ka_grid, tmp_path):
+    # gdsfactory and KLayout expect user unit 1 um, database unit 1 nm
+    import gdstk
+
+    lay = Layout.random(ka_grid, seed=5)
+    path = write_gds(lay, tmp_path / "l.gds")
+    unit, precision = gdstk.gds_units(str(path))
+    assert unit == pytest.approx(1e-6) and precision == pytest.approx(1e-9)
+    top = gdstk.read_gds(str(path)).top_level()[0]  # coordinates as stored: um
+    (outline,) = top.get_polygons(layer=GdsLayers.substrate, datatype=0)
+    width_um = np.ptp(outline.points[:, 0])
+    assert width_um == pytest.approx(1000 * (ka_grid.width_mm + 2 * ka_grid.feed_length_mm))
