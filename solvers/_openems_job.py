@@ -3,9 +3,9 @@
 openEMS runs in-process, changes the working directory, writes its engine log to file
 descriptor 1 and takes every core unless told otherwise (ENV.md). This module is therefore
 never imported by the parent: the parent writes a JSON job, starts this module in a fresh
-interpreter with stdout going to a log file, and reads back ``ports.npz``. Only the solver
-input and the raw port waves cross the process boundary; all physics decisions live in
-:mod:`rfdesign.solvers.openems`.
+interpreter with stdout going to a log file, and reads back ``ports.npz`` (written atomically).
+Only the solver input and the raw port waves cross the process boundary; all physics
+decisions live in :mod:`rfdesign.solvers.openems`.
 
 Job keys (lengths in mm, frequencies in Hz): ``sim_dir``, ``rects`` (metal boxes
 ``[x0, y0, x1, y1]`` at z = h), ``feed`` (``y0``, ``y1``, ``x_min``, ``x_max``, ``feed_shift``,
@@ -119,11 +119,17 @@ def run(job: dict) -> dict:
 
 
 def main(argv: list[str]) -> int:
-    """Entry point: run the job file ``argv[0]`` and write ``ports.npz`` next to it."""
+    """Entry point: run the job file ``argv[0]`` and write ``ports.npz`` next to it.
+
+    The result is written to a temporary file and renamed into place, so a ``ports.npz``
+    that exists is complete: the parent reuses it when it resumes a killed run.
+    """
     job_file = Path(argv[0]).resolve()
     job = json.loads(job_file.read_text())
     result = run(job)
-    np.savez(job_file.parent / "ports.npz", **result)
+    tmp = job_file.parent / "ports.tmp.npz"
+    np.savez(tmp, **result)
+    os.replace(tmp, job_file.parent / "ports.npz")
     return 0
 
 

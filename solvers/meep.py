@@ -41,8 +41,12 @@ with scikit-rf's microstrip model of the feed (``"model"``, as the openEMS solve
 convergence: Meep's microstrip results are trustworthy only at resolutions that need a
 cluster, where the job runs under MPI (``mpi_processes``, ``mpi_launcher``).
 
-Each run happens in its own interpreter and temporary folder (:mod:`._meep_job`), its output
-in a log file, killed with its process group at the timeout.
+Each run happens in its own interpreter (:mod:`._meep_job`), its output in a log file, killed
+with its process group at the timeout. Processes and folders follow :mod:`.isolated`'s life
+cycle, as openEMS's do: one folder per layout and frequency grid named by the cache key
+(``<cache>/runs/<key>/``, else ``<temp dir>/rfdesign-meep-<key>/``), one sub-folder per
+excitation, a finished excitation reused after a kill (``reused_runs``), the folder removed
+when the layout is done. The job dies with its parent; under MPI only the launcher does.
 """
 
 from __future__ import annotations
@@ -50,10 +54,8 @@ from __future__ import annotations
 import functools
 import math
 import shlex
-import shutil
 import subprocess
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar, Literal
@@ -63,7 +65,7 @@ import numpy as np
 from rfdesign.core.constants import C0, C0_MM_PER_NS, ETA0
 from rfdesign.layouts.layout import Layout, Rect
 from rfdesign.solvers.base import Solver, SolverError, register_solver
-from rfdesign.solvers.isolated import run_job
+from rfdesign.solvers.isolated import JobResult, run_job, solver_run_folder
 from rfdesign.solvers.ports import deembed_feeds, shift_planes
 
 RESOLUTION_PRESETS: dict[str, float] = {"draft": 16.0, "standard": 32.0, "fine": 64.0}
@@ -121,7 +123,8 @@ class MeepSettings:
         mpi_launcher: Launcher command, ``{n}`` replaced by ``mpi_processes`` (e.g.
             ``"srun -n {n}"`` under SLURM).
         timeout_s: Wall-time limit of one run; the process group is killed after it.
-        keep_files: Keep the run folder (job, log, probes) for debugging.
+        keep_files: Keep the run folder (job, log, probes) for debugging, marked kept; it is
+            deleted otherwise (:mod:`.isolated`).
     """
 
     RUN_ONLY: ClassVar[tuple[str, ...]] = (
@@ -356,14 +359,13 @@ class MeepSolver(Solver):
             "max_time": s.max_time_units,
         }
 
-    def _run_job(self, job: dict, workdir: Path) -> dict[str, np.ndarray]:
-        """Run one job in a fresh interpreter (or under MPI); return the probe spectra."""
+    def _run_job(self, job: dict, workdir: Path) -> JobResult:
+        """Run one job in a fresh interpreter (or under MPI), or reuse its finished result."""
         job_file = workdir / "job.json"
         cmd = job_command(self.settings, job_file)
         if cmd and cmd[-1] == str(job_file):
             cmd = cmd[:-1]  # run_job appends the job file itself
-        probes, _ = run_job("meep", cmd, job, workdir, "probes.npz", self.settings.timeout_s)
-        return probes
+        return run_job("meep", cmd, job, workdir, "probes.npz", self.settings.timeout_s)
 
     # ----- the solve -----------------------------------------------------------------------
     def _simulate(self, layout: Layout, f_ghz: np.ndarray) -> tuple[np.ndarray, dict]:
@@ -371,18 +373,17 @@ class MeepSolver(Solver):
         rects = [tuple(map(float, r)) for r in layout.metal_rects()]
         symmetric_x = _mirrored(rects, 0, layout.grid.width_mm / 2)
         both = s.excite_both_ports if s.excite_both_ports is not None else not symmetric_x
-        workdir = Path(tempfile.mkdtemp(prefix="rfdesign-meep-"))
         results: list[dict[str, np.ndarray]] = []
         jobs: list[dict] = []
-        try:
+        reused = 0
+        with solver_run_folder(self, layout, f_ghz, keep=s.keep_files) as workdir:
             for port in (1, 2) if both else (1,):
                 sub = workdir / f"port{port}"
-                sub.mkdir()
+                sub.mkdir(exist_ok=True)
                 jobs.append(self.job(layout, f_ghz, port))
-                results.append(self._run_job(jobs[-1], sub))
-        finally:
-            if not s.keep_files:
-                shutil.rmtree(workdir, ignore_errors=True)
+                run = self._run_job(jobs[-1], sub)
+                results.append(run.arrays)
+                reused += run.reused
         job = jobs[0]
         planes = np.asarray(job["planes"])
         offsets = np.stack([-planes[0], planes[1] - layout.grid.width_mm])  # 2 x N_PLANES, mm
@@ -421,6 +422,7 @@ class MeepSolver(Solver):
             "cpu_s": float(sum(float(r["cpu_s"]) for r in results)),
             "mpi_processes": int(results[0]["processes"]),
             "runs": len(results),
+            "reused_runs": reused,
             "reference_planes_mm": [d1, d2],
             "eps_eff_feed": [round(float(e), 5) for e in eps_eff],
             "z0_feed_ohm": [round(float(z), 3) for z in np.real(z_feed)],

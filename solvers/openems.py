@@ -13,8 +13,15 @@ constant of scikit-rf's microstrip model of the feed (Hammerstad-Jensen with Kir
 Jansen dispersion). openEMS's own ``ref_plane_shift`` is not used: it corrupts phases when
 |S11| is near 1 (ENV.md). Waves are referred to 50 ohm.
 
-Every run happens in its own interpreter and temporary folder (:mod:`._openems_job`): openEMS
-changes the working directory, writes its log to file descriptor 1 and grabs all cores.
+Every run happens in its own interpreter (:mod:`._openems_job`): openEMS changes the working
+directory, writes its log to file descriptor 1 and grabs all cores. The life cycle of those
+processes and folders is :mod:`.isolated`'s: one folder per layout and frequency grid, named by
+the cache key (``<cache>/runs/<key>/`` with a cache, else ``<temp dir>/rfdesign-openems-<key>/``)
+and locked while the run lives; one sub-folder per excitation (``port1/``, ``port2/``: job,
+log, ``ports.npz``, and openEMS's ``sim/`` folder, deleted once its waves are read unless
+``keep_files``). An openEMS process dies with the process that started it; an excitation
+whose ``ports.npz`` a killed run already wrote is reused on resume (``reused_run`` in the run
+information); the folder is removed when the layout is done, and stale ones at the next run.
 """
 
 from __future__ import annotations
@@ -24,7 +31,6 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar, Literal
@@ -34,7 +40,7 @@ import numpy as np
 from rfdesign.core.constants import C0_MM_PER_NS
 from rfdesign.layouts.layout import Layout
 from rfdesign.solvers.base import Solver, SolverError, register_solver
-from rfdesign.solvers.isolated import run_job
+from rfdesign.solvers.isolated import JobResult, run_job, solver_run_folder
 from rfdesign.solvers.mesh import graded_lines
 from rfdesign.solvers.ports import deembed_feeds
 
@@ -89,7 +95,8 @@ class OpenEMSSettings:
             ``side_margin_mm`` beside the patch and whose lid is ``air_height_mm`` above the
             substrate).
         timeout_s: Wall-time limit of one run; the process is killed after it.
-        keep_files: Keep the simulation folder (for debugging); it is deleted otherwise.
+        keep_files: Keep the run folder (jobs, logs, openEMS's ``sim/`` folders) for
+            debugging, marked kept; it is deleted otherwise (:mod:`.isolated`).
     """
 
     RUN_ONLY: ClassVar[tuple[str, ...]] = ("threads", "timeout_s", "keep_files")
@@ -271,9 +278,9 @@ class OpenEMSSolver(Solver):
             "side_boundary": s.side_boundary,
         }
 
-    def _run_job(self, job: dict, workdir: Path) -> tuple[dict[str, np.ndarray], dict]:
-        """Run one job in a fresh interpreter; return the port waves and run information."""
-        waves, log = run_job(
+    def _run_job(self, job: dict, workdir: Path) -> JobResult:
+        """Run one job in a fresh interpreter (or reuse its finished result in ``workdir``)."""
+        return run_job(
             "openems",
             [sys.executable, "-m", "rfdesign.solvers._openems_job"],
             job,
@@ -282,7 +289,6 @@ class OpenEMSSolver(Solver):
             self.settings.timeout_s,
             self.settings.threads,
         )
-        return waves, parse_log(log)
 
     # ----- the solve -----------------------------------------------------------------------
     def _simulate(self, layout: Layout, f_ghz: np.ndarray) -> tuple[np.ndarray, dict]:
@@ -291,24 +297,25 @@ class OpenEMSSolver(Solver):
             np.array_equal(layout.mask(), layout.mask()[:, ::-1])
         )
         both = s.excite_both_ports if s.excite_both_ports is not None else not symmetric
-        workdir = Path(tempfile.mkdtemp(prefix="rfdesign-openems-"))
         S = np.zeros((f_ghz.size, 2, 2), complex)
         runs: list[dict] = []
-        try:
+        with solver_run_folder(self, layout, f_ghz, keep=s.keep_files) as workdir:
             for port in (1, 2) if both else (1,):
                 sub = workdir / f"port{port}"
-                sub.mkdir()
+                sub.mkdir(exist_ok=True)
                 job = self.job(layout, f_ghz, port, sub / "sim")
-                waves, info = self._run_job(job, sub)
+                waves, log, reused = self._run_job(job, sub)
+                if not s.keep_files:  # ~1 MB of probe text; the waves are in ports.npz
+                    shutil.rmtree(sub / "sim", ignore_errors=True)
                 inc = waves[f"uf_inc{port}"]
                 other = 2 if port == 1 else 1
                 S[:, port - 1, port - 1] = waves[f"uf_ref{port}"] / inc
                 S[:, other - 1, port - 1] = waves[f"uf_ref{other}"] / inc
                 meas = (float(waves["meas_x1"]), float(waves["meas_x2"]))
-                runs.append(info | {"excite_port": port, "cells": int(waves["n_cells"])})
-        finally:
-            if not s.keep_files:
-                shutil.rmtree(workdir, ignore_errors=True)
+                runs.append(
+                    parse_log(log)
+                    | {"excite_port": port, "cells": int(waves["n_cells"]), "reused_run": reused}
+                )
         if not both:
             S[:, 1, 1] = S[:, 0, 0]
             S[:, 0, 1] = S[:, 1, 0]
