@@ -15,10 +15,13 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import logging
 import os
 import socket
 import tempfile
 import time
+import zipfile
+import zlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor
@@ -29,6 +32,8 @@ import numpy as np
 
 from rfdesign.core.registry import Registry
 from rfdesign.layouts.layout import Layout
+
+_log = logging.getLogger(__name__)
 
 Z0_REFERENCE_OHM = 50.0
 """Reference impedance of every solver's S-parameters."""
@@ -269,9 +274,12 @@ def get_solver(name: str, cache: ResultCache | None = None, **settings: Any) -> 
 class ResultCache:
     """Content-addressed store of solver results: ``root/ab/<key>.npz``.
 
-    Each entry holds the complex S-matrix and the run information as JSON. Writes go to a
+    Each entry holds the complex S-matrix, the run information as JSON and the sha256 of both
+    (``sha256``; entries written before it existed are read without it). Writes go to a
     temporary file in the same folder and are renamed into place, so a killed process never
-    leaves a half-written entry.
+    leaves a half-written entry. An entry that cannot be read back intact (truncated, bytes
+    changed on disk: the zip CRC or the sha256 disagree) is a miss: it is renamed to
+    ``<key>.npz.corrupt``, one warning line names it, and the solver runs again.
     """
 
     def __init__(self, root: str | Path) -> None:
@@ -285,25 +293,64 @@ class ResultCache:
     def __contains__(self, key: str) -> bool:
         return self.path(key).exists()
 
+    @staticmethod
+    def checksum(s: np.ndarray, info_json: str) -> str:
+        """sha256 of the S bytes (complex128, C order) and the info JSON text."""
+        h = hashlib.sha256(np.ascontiguousarray(s, dtype=np.complex128).tobytes())
+        h.update(info_json.encode())
+        return h.hexdigest()
+
     def get(self, key: str) -> tuple[np.ndarray, dict] | None:
-        """``(S, info)`` of entry ``key``, or None if absent or unreadable."""
+        """``(S, info)`` of entry ``key``, or None if absent or unreadable.
+
+        An unreadable entry is set aside as ``<key>.npz.corrupt`` with one logged warning.
+        """
         p = self.path(key)
         if not p.exists():
             return None
         try:
             with np.load(p, allow_pickle=False) as data:
-                return data["s"].copy(), json.loads(str(data["info"]))
-        except (OSError, ValueError, KeyError):
+                s = data["s"].copy()
+                info_json = str(data["info"])
+                stored = str(data["sha256"]) if "sha256" in data.files else None
+            info = json.loads(info_json)
+        except FileNotFoundError:
+            return None  # removed meanwhile by another process
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+            self._set_aside(p, f"unreadable ({type(exc).__name__}: {exc})")
             return None
+        if stored is not None and stored != self.checksum(s, info_json):
+            self._set_aside(p, "checksum mismatch")
+            return None
+        if s.ndim != 3 or s.shape[1:] != (2, 2) or not isinstance(info, dict):
+            self._set_aside(p, f"unexpected content (S of shape {s.shape})")
+            return None
+        return s, info
+
+    @staticmethod
+    def _set_aside(p: Path, reason: str) -> None:
+        bad = p.with_name(p.name + ".corrupt")
+        try:
+            os.replace(p, bad)
+        except OSError:
+            pass  # another process set it aside first, or the folder is read-only
+        _log.warning("result cache: %s %s; set aside as %s, recomputing", p, reason, bad.name)
 
     def put(self, key: str, s: np.ndarray, info: dict) -> Path:
-        """Store ``(S, info)`` under ``key`` atomically."""
+        """Store ``(S, info)`` under ``key`` atomically, with their sha256."""
         p = self.path(key)
         p.parent.mkdir(parents=True, exist_ok=True)
+        s = np.asarray(s, complex)
+        info_json = json.dumps(info, default=str)
         fd, tmp = tempfile.mkstemp(dir=p.parent, suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as fh:
-                np.savez(fh, s=np.asarray(s, complex), info=np.array(json.dumps(info, default=str)))
+                np.savez(
+                    fh,
+                    s=s,
+                    info=np.array(info_json),
+                    sha256=np.array(self.checksum(s, info_json)),
+                )
             os.replace(tmp, p)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
