@@ -277,6 +277,7 @@ def run_ga(
         problem, algo, ("n_gen", generations), seed=seed, callback=Record(), verbose=False
     )
     name = "nsga2" if multi_objective else "ga"
+    repair = res.algorithm.repair  # minimize() ran on a copy of the algorithm
     archive.repaired = repair.repaired
     if multi_objective and res.X is not None:
         x = np.atleast_2d(np.asarray(res.X)).astype(np.uint8)

@@ -13,7 +13,8 @@ from rfdesign.optimizers.problems import PixelFilterProblem, surrogate_evaluator
 from rfdesign.spec import load_spec
 from rfdesign.surrogates.base import load_shipped
 
-SPEC = load_spec(Path(__file__).resolve().parents[2] / "examples" / "ka_bandpass.yaml")
+SPEC_DIR = Path(__file__).resolve().parents[2] / "examples"
+SPEC = load_spec(SPEC_DIR / "ka_bandpass.yaml")
 
 
 @pytest.fixture(scope="module")
@@ -62,3 +63,33 @@ def test_exhaustive_refuses_huge_spaces():
     big = PixelFilterProblem(grid, spec_mask_set(SPEC), lambda b: (None, None))
     with pytest.raises(ValueError, match="use the GA"):
         exhaustive(big)
+
+
+@pytest.mark.parametrize("search", ["ga", "nsga2", "random"])
+def test_searches_evaluate_only_admissible_layouts_on_a_corner_rule_grid(search):
+    # 97 % of random layouts of the 41-bit channel grid have corner-only contacts; the
+    # repair operator must close them before any layout reaches the evaluator
+    from rfdesign.layouts.grid import corner_contact_counts
+    from rfdesign.optimizers.problems import PixelTradeoffProblem
+    from rfdesign.solvers.circuit import simulate_bits
+
+    spec = load_spec(SPEC_DIR / "ka_bandpass_channel.yaml")
+    grid = spec.pixel_grid()
+    f = np.asarray(spec.frequencies_ghz(), float)[::5]
+    seen = []
+
+    def evaluate(bits):
+        seen.append(np.asarray(bits))
+        s = simulate_bits(grid, bits, f)
+        db = 20 * np.log10(np.maximum(np.abs(s), 1e-6))
+        return db[:, :, 0, 0], db[:, :, 1, 0]
+
+    cls = PixelTradeoffProblem if search == "nsga2" else PixelFilterProblem
+    prob = cls(grid, spec_mask_set(spec, f), evaluate)
+    if search == "random":
+        res = random_search(prob, 40, seed=1)
+    else:
+        res = run_ga(prob, pop_size=10, generations=3, seed=1, multi_objective=search == "nsga2")
+    bits = np.concatenate(seen)
+    assert len(bits) > 0 and corner_contact_counts(grid.masks(bits)).max() == 0
+    assert res.repaired > 0
