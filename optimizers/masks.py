@@ -31,6 +31,7 @@ from dataclasses import asdict, dataclass
 from typing import Literal
 
 import numpy as np
+import scipy.sparse
 
 from rfdesign.core.db import s_db
 
@@ -190,14 +191,18 @@ class Mask:
         return None
 
 
-def band_sampling(f_ghz: np.ndarray, f_lo: float, f_hi: float) -> tuple[np.ndarray, np.ndarray]:
+def band_sampling(
+    f_ghz: np.ndarray, f_lo: float, f_hi: float
+) -> tuple[scipy.sparse.csr_array, np.ndarray]:
     """The samples a band is judged on: the points inside ``[f_lo, f_hi]`` plus its two edges.
 
     The edges are linearly interpolated from the neighbouring points of ``f_ghz``.
 
     Returns:
-        ``(operator, frequencies)``: the linear operator ``P x F`` that takes a response on
-        ``f_ghz`` to its samples, and the ``P`` sample frequencies in GHz, increasing.
+        ``(operator, frequencies)``: the sparse linear operator ``P x F`` (CSR, at most two
+        entries per row: one 1 for a point inside the band, ``1 - t, t`` for an edge) that
+        takes a response on ``f_ghz`` to its samples, and the ``P`` sample frequencies in GHz,
+        increasing. Memory grows with ``P``, not ``P x F``: a 100,001-point sweep is fine.
 
     Raises:
         ValueError: If ``f_ghz`` does not cover the band.
@@ -209,17 +214,24 @@ def band_sampling(f_ghz: np.ndarray, f_lo: float, f_hi: float) -> tuple[np.ndarr
             f"band {f_lo}-{f_hi} GHz is not covered by the sweep ({f[0]:.6g}-{f[-1]:.6g} GHz)"
         )
     inside = np.nonzero((f >= f_lo - tol) & (f <= f_hi + tol))[0]
-    rows = [np.eye(len(f))[inside]]
-    for edge in (f_lo, f_hi):
+    rows, cols, vals = [np.arange(inside.size)], [inside], [np.ones(inside.size)]
+    for k, edge in enumerate((f_lo, f_hi)):
         j = int(np.clip(np.searchsorted(f, edge) - 1, 0, len(f) - 2))
         t = (edge - f[j]) / (f[j + 1] - f[j])
         t = float(np.clip(t, 0.0, 1.0))
-        row = np.zeros((1, len(f)))
-        row[0, j], row[0, j + 1] = 1 - t, t
-        rows.append(row)
+        rows.append(np.full(2, inside.size + k))
+        cols.append(np.array([j, j + 1]))
+        vals.append(np.array([1 - t, t]))
     freqs = np.concatenate([f[inside], [f_lo, f_hi]])
     order = np.argsort(freqs, kind="stable")
-    return np.concatenate(rows)[order], freqs[order]
+    rank = np.empty_like(order)
+    rank[order] = np.arange(order.size)  # row r of the unsorted samples is row rank[r]
+    op = scipy.sparse.csr_array(
+        (np.concatenate(vals), (rank[np.concatenate(rows)], np.concatenate(cols))),
+        shape=(freqs.size, f.size),
+    )
+    op.eliminate_zeros()  # an edge on a grid point has t = 0 or 1
+    return op, freqs[order]
 
 
 class MaskSet:
@@ -239,7 +251,7 @@ class MaskSet:
         if self.f_ghz.ndim != 1 or self.f_ghz.size < 2 or np.any(np.diff(self.f_ghz) <= 0):
             raise ValueError("f_ghz: needs at least two strictly increasing frequencies")
         self.w = float(w)
-        self._ops: list[np.ndarray] = []
+        self._ops: list[scipy.sparse.csr_array] = []
         self._freqs: list[np.ndarray] = []
         for m in self.masks:
             try:
@@ -274,7 +286,7 @@ class MaskSet:
             )
         out = np.empty((s11_db.shape[0], len(self.masks)))
         for j, (m, op) in enumerate(zip(self.masks, self._ops, strict=True)):
-            vals = (s11_db if m.quantity == "s11" else s21_db) @ op.T
+            vals = (op @ (s11_db if m.quantity == "s11" else s21_db).T).T
             if m.bound == "min":
                 out[:, j] = vals.min(axis=1) - m.limit_db
             else:
