@@ -4,7 +4,11 @@ A spec file states what the filter must do (frequency sweep, pass and stop bands
 |S| limits in dB, the weight ``w`` of the objective), what it is built on (substrate, pixel
 grid) and how to search and verify (solver and search settings). Every model rejects unknown
 keys; every field states its unit. A bad file fails at load time with one line per problem,
-naming the field path and the reason (:class:`SpecError`), never deep inside a solver.
+naming the field path and the reason (:class:`SpecError`), never deep inside a solver. That
+includes memory: a spec whose design would need more than
+:func:`~rfdesign.resources.memory_limit_bytes` (the
+circuit model's nodal matrices on the sweep and grid, the responses of one search population;
+:meth:`FilterSpec.resource_estimate`) is refused at load time, naming the field to change.
 
 The objective and masks follow the paper's eq. 4 (Huawei Research, "AI-Driven Innovations in
 RF and Antenna Design", 2024, pp. 144-157); see :mod:`rfdesign.evaluation`.
@@ -21,6 +25,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Discriminator,
     Field,
@@ -31,17 +36,39 @@ from pydantic import (
     model_validator,
 )
 
+from rfdesign.core.constants import C0_MM_PER_NS
 from rfdesign.core.registry import unknown_name_message
 from rfdesign.layouts.presets import grid_names
+from rfdesign.resources import ResourceEstimate, estimate_resources, memory_limit_bytes
 from rfdesign.solvers.base import solver_names
 
 Loc = tuple[str | int, ...]
 
 
 class SpecModel(BaseModel):
-    """Base of all spec models: frozen, unknown keys rejected, no NaN or infinity."""
+    """Base of all spec models: frozen, unknown keys rejected, no NaN or infinity.
+
+    Number fields are typed :data:`Number` or :data:`Count`, which refuse booleans.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+def _not_a_bool(value: Any) -> Any:
+    if isinstance(value, bool):  # YAML's true would otherwise be read as 1 (or 1.0)
+        raise ValueError(f"expected a number, got {str(value).lower()}")
+    return value
+
+
+NOT_BOOL = BeforeValidator(_not_a_bool)
+"""Put after a number's constraints (``Annotated[float, Field(le=0), NOT_BOOL]``) so that the
+constraints stay in the JSON schema."""
+
+Number = Annotated[float, NOT_BOOL]
+"""A float field of a spec: an int or float, never ``true``/``false``."""
+
+Count = Annotated[int, NOT_BOOL]
+"""An int field of a spec: never ``true``/``false``."""
 
 
 class CrossFieldError(ValueError):
@@ -62,9 +89,9 @@ class CrossFieldError(ValueError):
 class Sweep(SpecModel):
     """Linear frequency sweep on which the filter is simulated and judged."""
 
-    start_ghz: float = Field(gt=0, description="First frequency point in GHz.")
-    stop_ghz: float = Field(gt=0, description="Last frequency point in GHz (> start_ghz).")
-    points: int = Field(ge=2, le=100_001, description="Number of frequency points (linear).")
+    start_ghz: Number = Field(gt=0, description="First frequency point in GHz.")
+    stop_ghz: Number = Field(gt=0, description="Last frequency point in GHz (> start_ghz).")
+    points: Count = Field(ge=2, le=100_001, description="Number of frequency points (linear).")
 
     @field_validator("stop_ghz")
     @classmethod
@@ -79,8 +106,8 @@ class _BandBase(SpecModel):
     name: str | None = Field(
         default=None, min_length=1, max_length=64, description="Label used in reports."
     )
-    f_min_ghz: float = Field(gt=0, description="Lower band edge in GHz.")
-    f_max_ghz: float = Field(gt=0, description="Upper band edge in GHz (> f_min_ghz).")
+    f_min_ghz: Number = Field(gt=0, description="Lower band edge in GHz.")
+    f_max_ghz: Number = Field(gt=0, description="Upper band edge in GHz (> f_min_ghz).")
 
     @field_validator("f_max_ghz")
     @classmethod
@@ -95,11 +122,11 @@ class PassBand(_BandBase):
     """A passband: |S21| must stay above ``s21_min_db`` and |S11| below ``s11_max_db``."""
 
     kind: Literal["pass"] = Field(description="Band type: 'pass'.")
-    s21_min_db: float | None = Field(
-        default=None, le=0, description="Minimum |S21| in dB over the band (insertion-loss mask)."
+    s21_min_db: Annotated[float, Field(le=0), NOT_BOOL] | None = Field(
+        default=None, description="Minimum |S21| in dB over the band (insertion-loss mask)."
     )
-    s11_max_db: float | None = Field(
-        default=None, le=0, description="Maximum |S11| in dB over the band (return-loss mask)."
+    s11_max_db: Annotated[float, Field(le=0), NOT_BOOL] | None = Field(
+        default=None, description="Maximum |S11| in dB over the band (return-loss mask)."
     )
 
     @model_validator(mode="after")
@@ -113,7 +140,7 @@ class StopBand(_BandBase):
     """A stopband: |S21| must stay below ``s21_max_db``."""
 
     kind: Literal["stop"] = Field(description="Band type: 'stop'.")
-    s21_max_db: float = Field(le=0, description="Maximum |S21| in dB over the band (rejection).")
+    s21_max_db: Number = Field(le=0, description="Maximum |S21| in dB over the band (rejection).")
 
 
 def _band_tag(value: Any) -> str | None:
@@ -137,13 +164,13 @@ Band = Annotated[
 class SubstrateSpec(SpecModel):
     """Substrate and conductor. Defaults: the paper's 0.127 mm alumina with 4 um gold."""
 
-    eps_r: float = Field(default=9.8, gt=1, le=100, description="Relative permittivity.")
-    tan_delta: float = Field(default=1e-4, ge=0, lt=1, description="Dielectric loss tangent.")
-    height_mm: float = Field(default=0.127, gt=0, le=50, description="Dielectric height in mm.")
-    metal_thickness_um: float = Field(
+    eps_r: Number = Field(default=9.8, gt=1, le=100, description="Relative permittivity.")
+    tan_delta: Number = Field(default=1e-4, ge=0, lt=1, description="Dielectric loss tangent.")
+    height_mm: Number = Field(default=0.127, gt=0, le=50, description="Dielectric height in mm.")
+    metal_thickness_um: Number = Field(
         default=4.0, ge=0, le=1000, description="Conductor thickness in um (0 = ideal sheet)."
     )
-    conductivity_s_per_m: float = Field(
+    conductivity_s_per_m: Number = Field(
         default=4.1e7, gt=0, le=1e9, description="Conductor conductivity in S/m (gold 4.1e7)."
     )
 
@@ -157,30 +184,30 @@ class SubstrateSpec(SpecModel):
 class FixedCell(SpecModel):
     """A cell of the designed half fixed by the designer."""
 
-    row: int = Field(ge=0, description="Row index, 0 = bottom row.")
-    col: int = Field(ge=0, description="Column index in the designed half, 0 = next to port 1.")
+    row: Count = Field(ge=0, description="Row index, 0 = bottom row.")
+    col: Count = Field(ge=0, description="Column index in the designed half, 0 = next to port 1.")
     metal: bool = Field(description="True: always metal; False: always empty.")
 
 
 class GridSpec(SpecModel):
     """An explicit pixel grid (see :class:`rfdesign.layouts.PixelGrid` for conventions)."""
 
-    column_widths_mm: list[Annotated[float, Field(gt=0, le=100)]] = Field(
+    column_widths_mm: list[Annotated[float, Field(gt=0, le=100), NOT_BOOL]] = Field(
         min_length=1,
         max_length=64,
         description="Designed column widths in mm, from port 1 inwards.",
     )
-    row_heights_mm: list[Annotated[float, Field(gt=0, le=100)]] = Field(
+    row_heights_mm: list[Annotated[float, Field(gt=0, le=100), NOT_BOOL]] = Field(
         min_length=1, max_length=64, description="Row heights in mm, bottom to top."
     )
     mirror: bool = Field(default=True, description="Mirror the designed half to the right.")
     fixed: list[FixedCell] = Field(default_factory=list, description="Designer-fixed cells.")
-    feed_length_mm: float = Field(default=0.5, ge=0, le=100, description="Feed length in mm.")
-    feed_z0_ohm: float = Field(
+    feed_length_mm: Number = Field(default=0.5, ge=0, le=100, description="Feed length in mm.")
+    feed_z0_ohm: Number = Field(
         default=50.0, ge=5, le=200, description="Feed impedance in ohm (width synthesised)."
     )
-    feed_y_mm: float | None = Field(
-        default=None, ge=0, description="Feed centre in mm from the bottom edge; null = centred."
+    feed_y_mm: Annotated[float, Field(ge=0), NOT_BOOL] | None = Field(
+        default=None, description="Feed centre in mm from the bottom edge; null = centred."
     )
 
     @field_validator("fixed")
@@ -245,8 +272,8 @@ class SolverSettings(SpecModel):
             "finer meshes' frequency shifts."
         ),
     )
-    threads: int = Field(default=1, ge=1, le=256, description="Threads per simulation.")
-    timeout_s: float = Field(default=3600.0, gt=0, description="Wall-time limit per run in s.")
+    threads: Count = Field(default=1, ge=1, le=256, description="Threads per simulation.")
+    timeout_s: Number = Field(default=3600.0, gt=0, description="Wall-time limit per run in s.")
     housing: Literal["open", "channel"] = Field(
         default="open",
         description=(
@@ -256,10 +283,10 @@ class SolverSettings(SpecModel):
             "substrate). openEMS only."
         ),
     )
-    wall_gap_mm: float = Field(
+    wall_gap_mm: Number = Field(
         default=0.6, gt=0, le=20, description="Channel housing: patch edge to side wall, mm."
     )
-    lid_height_mm: float = Field(
+    lid_height_mm: Number = Field(
         default=1.0, gt=0, le=50, description="Channel housing: substrate top to lid, mm."
     )
 
@@ -277,10 +304,10 @@ class SearchSettings(SpecModel):
     algorithm: Literal["auto", "ga", "nsga2", "exhaustive", "random"] = Field(
         default="auto", description="'auto' = exhaustive up to 2^20 layouts, else GA."
     )
-    population: int = Field(default=64, ge=2, le=100_000, description="GA population size.")
-    generations: int = Field(default=100, ge=1, le=100_000, description="GA generations.")
-    seed: int = Field(default=0, ge=0, description="Seed of every random choice of the search.")
-    top_k: int = Field(default=5, ge=1, le=1000, description="Distinct candidates to verify.")
+    population: Count = Field(default=64, ge=2, le=100_000, description="GA population size.")
+    generations: Count = Field(default=100, ge=1, le=100_000, description="GA generations.")
+    seed: Count = Field(default=0, ge=0, description="Seed of every random choice of the search.")
+    top_k: Count = Field(default=5, ge=1, le=1000, description="Distinct candidates to verify.")
     allow_corner_contacts: bool = Field(
         default=False,
         description="Allow metal cells touching only at a corner (mesh- and etch-dependent).",
@@ -310,7 +337,7 @@ class FilterSpec(SpecModel):
     description: str = Field(default="", max_length=10_000, description="Free text.")
     sweep: Sweep = Field(description="Frequency sweep in GHz.")
     bands: list[Band] = Field(min_length=1, max_length=64, description="Pass and stop bands.")
-    w: float = Field(
+    w: Number = Field(
         default=1.0, ge=0, le=1000, description="Weight of the stopband term in K (eq. 4)."
     )
     substrate: SubstrateSpec = Field(default_factory=SubstrateSpec, description="Substrate.")
@@ -379,8 +406,6 @@ class FilterSpec(SpecModel):
         Such a mode would couple the ports past the circuit. The check uses the empty
         channel's TE10 cutoff c / 2W, an upper bound of the loaded channel's.
         """
-        from rfdesign.core.constants import C0_MM_PER_NS
-
         s = self.solver
         if s.housing != "channel":
             return self
@@ -416,6 +441,31 @@ class FilterSpec(SpecModel):
             if issues:
                 raise CrossFieldError(issues)
         return self
+
+    @model_validator(mode="after")
+    def _fits_in_memory(self) -> FilterSpec:
+        """Refuse a spec whose design would run out of memory (:meth:`resource_estimate`)."""
+        try:
+            estimate = self.resource_estimate()
+        except ValueError as exc:  # the grid itself cannot be built (e.g. the feed outside it)
+            raise CrossFieldError([(("grid",), str(exc))]) from None
+        issues = estimate.issues(memory_limit_bytes())
+        if issues:
+            raise CrossFieldError(issues)
+        return self
+
+    def check_resources(self) -> None:
+        """Check the memory again, for a spec changed without validation (``model_copy``).
+
+        Loading a spec already refuses one that needs too much memory; this is the same check
+        for code that must not start work on a spec it did not load.
+
+        Raises:
+            ValueError: ``"<field path>: <reason>"`` in one line, as at load time.
+        """
+        issues = self.resource_estimate().issues(memory_limit_bytes())
+        if issues:
+            raise ValueError("; ".join(f"{loc_to_path(loc)}: {msg}" for loc, msg in issues))
 
     # ----- helpers -------------------------------------------------------------------------
     @property
@@ -479,6 +529,17 @@ class FilterSpec(SpecModel):
             fixed={(c.row, c.col): c.metal for c in g.fixed},
             feed_y_mm=g.feed_y_mm,
             name=f"{self.name}-grid",
+        )
+
+    def resource_estimate(self) -> ResourceEstimate:
+        """The memory a design of this spec needs, known before any work.
+
+        A :class:`~rfdesign.resources.ResourceEstimate` from the sweep, the grid and the
+        search population alone: nothing is simulated, no circuit model is built.
+        """
+        f = self.sweep
+        return estimate_resources(
+            self.pixel_grid(), f.start_ghz, f.stop_ghz, f.points, self.search.population
         )
 
     def content_hash(self) -> str:

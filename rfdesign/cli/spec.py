@@ -21,7 +21,13 @@ def spec_check(
         bool, typer.Option("--json", help="Print the resolved spec as JSON.")
     ] = False,
 ) -> None:
-    """Validate a spec file; print every problem with its field path, or a summary."""
+    """Validate a spec file; print every problem with its field path, or a summary.
+
+    Validation includes the memory a design would need (circuit model, search population):
+    a spec over the limit is refused here, as ``rfdesign design`` refuses it.
+    """
+    from rfdesign.resources import memory_limit_bytes
+
     spec = load_spec_or_fail(file)
     if json_out:
         print(json.dumps(spec.model_dump(mode="json"), indent=2))
@@ -46,6 +52,12 @@ def spec_check(
         f"sweep {spec.sweep.start_ghz:g}-{spec.sweep.stop_ghz:g} GHz, {spec.sweep.points} points; "
         f"w = {spec.w:g}; grid {grid.name}: {grid.n_rows} x {grid.n_cols} designed cells, "
         f"{grid.n_bits} free bits ({grid.n_layouts:,} layouts), feed {grid.feed_width_mm * 1e3:.1f} um"
+    )
+    est = spec.resource_estimate()
+    out.print(
+        f"memory: {est.total_bytes / 2**20:,.0f} MiB (circuit model {est.circuit_nodes} nodes x "
+        f"{est.points} points, {est.population} responses at once; limit "
+        f"{memory_limit_bytes() / 2**30:.1f} GiB)"
     )
     out.print(f"[green]ok[/]: {file} is a valid spec (hash {spec.content_hash()[:12]})")
 

@@ -91,6 +91,7 @@ def mutate(path: str, value):
         ("search.population", 1, "search.population", "greater than or equal to 2"),
         ("w", "heavy", "w", "valid number"),
         ("sweep.points", float("nan"), "sweep.points", "finite number"),
+        ("w", True, "w", "expected a number, got true"),
     ],
 )
 def test_bad_spec_names_field_and_reason(path, value, field, reason):
@@ -173,3 +174,97 @@ def test_reference_mesh_is_an_openems_preset():
     data["solver"] = {"name": "meep", "preset": "reference"}
     (err,) = errors_of(data)
     assert err.startswith("solver.preset: ") and "openems mesh" in err
+
+
+# ----- booleans are not numbers ---------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("path", "value", "field"),
+    [
+        ("w", True, "w"),
+        ("sweep.points", True, "sweep.points"),
+        ("bands.1.s11_max_db", False, "bands[1].s11_max_db"),
+        ("substrate.eps_r", True, "substrate.eps_r"),
+    ],
+)
+def test_a_boolean_in_a_number_field_is_named(path, value, field):
+    (err,) = errors_of(mutate(path, value))
+    assert err == f"{field}: expected a number, got {str(value).lower()}"
+
+
+def test_a_boolean_in_a_list_of_numbers_is_named():
+    data = example_dict()
+    data["grid"] = {"column_widths_mm": [0.12, True], "row_heights_mm": [0.3]}
+    assert errors_of(data) == ["grid.column_widths_mm[1]: expected a number, got true"]
+
+
+# ----- memory, checked before any work ---------------------------------------------------------
+def test_estimate_counts_the_circuit_models_nodes():
+    """The estimate's nodes are the nodes the circuit model builds for an all-metal layout."""
+    from rfdesign.layouts import Layout
+    from rfdesign.solvers.base import get_solver
+
+    spec = load_spec(REPO / "examples" / "ka_highpass_coupled.yaml")  # no fixed-empty cell
+    grid = spec.pixel_grid()
+    net = get_solver("circuit").simulate(
+        Layout.from_bits(grid, "1" * grid.n_bits), spec.frequencies_ghz()
+    )
+    est = spec.resource_estimate()
+    assert est.circuit_nodes == net.rfdesign_info["n_nodes"]
+    assert list(est.sub_cells) == net.rfdesign_info["sub_cells"]
+    # F x N x N complex128, and population x F responses of 80 bytes
+    assert est.circuit_bytes == 16 * 51 * est.circuit_nodes**2
+    assert est.response_bytes == spec.search.population * 51 * 80
+
+
+def test_examples_fit_in_memory_with_room():
+    for path in EXAMPLES:
+        assert load_spec(path).resource_estimate().total_bytes < 2**30  # < 1 GiB
+
+
+def test_too_many_sweep_points_are_refused_before_any_work():
+    data = mutate("sweep.points", 100_001)  # the circuit model's 130 nodes at every point
+    (err,) = errors_of(data)
+    assert err.startswith("sweep.points: 100,001 points need 25.7 GiB")
+    assert "use at most 31," in err and "RFDESIGN_MAX_MEMORY_GIB" in err
+
+
+def test_a_huge_grid_is_refused_before_any_work():
+    data = example_dict()
+    data["grid"] = {"column_widths_mm": [0.03] * 64, "row_heights_mm": [0.03] * 64}
+    (err,) = errors_of(data)
+    assert err.startswith("grid: the circuit model of this grid has 8,194 nodes (64 x 128")
+    assert "51.0 GiB" in err
+
+
+def test_a_huge_population_on_a_long_sweep_is_refused():
+    data = mutate("search.population", 100_000)
+    data["sweep"]["points"] = 2001
+    (err,) = errors_of(data)
+    assert err.startswith("search.population: 100,000 layouts x 2,001 points")
+
+
+def test_the_limit_can_be_raised(monkeypatch):
+    from rfdesign.resources import memory_limit_bytes
+
+    data = mutate("sweep.points", 100_001)
+    monkeypatch.setenv("RFDESIGN_MAX_MEMORY_GIB", "64")
+    assert memory_limit_bytes() == 64 * 2**30
+    assert FilterSpec.model_validate(data).sweep.points == 100_001
+    monkeypatch.setenv("RFDESIGN_MAX_MEMORY_GIB", "lots")  # ignored: the default applies
+    assert memory_limit_bytes() <= 8 * 2**30
+
+
+def test_a_grid_that_cannot_be_built_is_named():
+    data = example_dict()
+    data["grid"] = {"column_widths_mm": [0.12, 0.27], "row_heights_mm": [0.05]}  # feed wider
+    (err,) = errors_of(data)
+    assert err.startswith("grid: ") and "feed" in err
+
+
+def test_check_resources_sees_a_spec_changed_without_validation(bandpass_spec):
+    bandpass_spec.check_resources()  # fits
+    big = bandpass_spec.model_copy(
+        update={"sweep": bandpass_spec.sweep.model_copy(update={"points": 100_001})}
+    )
+    with pytest.raises(ValueError, match=r"^sweep.points: 100,001 points need"):
+        big.check_resources()
