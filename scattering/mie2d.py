@@ -1,6 +1,7 @@
 """Series (Mie) solutions of 2-D TM scattering by circular dielectric cylinders.
 
-Time convention ``exp(-i omega t)``; ``E_z`` polarisation; vacuum background. A unit plane
+Time convention ``exp(-i omega t)``, so a lossy cylinder has ``Im eps_r > 0`` (a negative
+imaginary part, a gain medium, is refused); ``E_z`` polarisation; vacuum background. A unit plane
 wave ``exp(i k0 r cos(phi - phi_inc))`` hits a cylinder centred at the origin; outside, the
 scattered field is ``sum_n i^n a_n H_n(k0 r) exp(i n (phi - phi_inc))`` (C. A. Balanis,
 "Advanced Engineering Electromagnetics", 2nd ed., Wiley 2012, sec. 11.5; the layered case by
@@ -12,6 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 from scipy.special import h1vp, hankel1, jv, jvp, yv, yvp
+
+from rfdesign.scattering.mom2d import check_passive
 
 
 def _orders(k0: float, radius: float) -> np.ndarray:
@@ -27,13 +30,17 @@ def layered_coefficients(k0: float, radii: list[float], eps_r: list[complex]) ->
     Args:
         k0: Free-space wavenumber, rad/m.
         radii: Outer radius of each layer, m, increasing.
-        eps_r: Relative permittivity of each layer.
+        eps_r: Relative permittivity of each layer; loss is ``Im eps_r > 0``.
 
     Returns:
         ``(orders, a_n)``.
+
+    Raises:
+        ValueError: Mismatched layers, or a gain medium (``Im eps_r < 0``).
     """
     if len(radii) != len(eps_r) or np.any(np.diff(radii) <= 0):
         raise ValueError("radii, eps_r: one permittivity per layer, radii increasing")
+    check_passive(eps_r)
     orders = _orders(k0, radii[-1])
     ks = [k0 * np.sqrt(complex(e)) for e in eps_r]
     a = np.empty(len(orders), complex)

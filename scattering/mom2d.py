@@ -2,7 +2,9 @@
 
 Time convention ``exp(-i omega t)``; fields are ``E_z``; the background is vacuum
 (wavenumber ``k0``). The object lives on a uniform grid of square cells of side ``d`` with
-relative permittivity ``eps_r`` (complex allowed) and contrast ``chi = eps_r - 1``. The total
+relative permittivity ``eps_r`` (complex allowed) and contrast ``chi = eps_r - 1``. In this
+convention ``eps_r = eps' + i eps''`` with loss ``eps'' > 0`` (``2.5+0.5j`` is lossy); a
+negative imaginary part is a gain medium, which :func:`check_passive` refuses. The total
 field obeys the Lippmann-Schwinger equation
 
     E = E_inc + G_D (chi E),    G_D[m, n] = k0^2 * integral over cell n of (i/4) H0(k0 |r_m - r'|)
@@ -33,6 +35,31 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.fft
 from scipy.special import hankel1, j1
+
+
+def check_passive(eps_r: complex | np.ndarray, field: str = "eps_r") -> None:
+    """Refuse a gain medium: with time dependence ``exp(-i omega t)``, loss is ``Im eps_r > 0``.
+
+    Args:
+        eps_r: One relative permittivity or a map of them (real or complex).
+        field: The argument, option or field it came from; it starts the message.
+
+    Raises:
+        ValueError: One line, ``"<field>: ..."``, for a value that is not finite or whose
+            imaginary part is negative (beyond rounding).
+    """
+    eps = np.asarray(eps_r, complex)
+    if not np.all(np.isfinite(eps)):
+        raise ValueError(f"{field}: must be finite")
+    if eps.size == 0:
+        return
+    worst = eps.ravel()[int(np.argmin(eps.imag))]
+    if worst.imag < -1e-12 * max(1.0, float(np.abs(eps).max())):
+        raise ValueError(
+            f"{field}: {worst:g} is a gain medium: with time dependence exp(-i omega t), "
+            f"eps_r = eps' + i eps'' and loss is eps'' > 0 (a lossy medium is "
+            f"{worst.conjugate():g})"
+        )
 
 
 @dataclass(frozen=True)
@@ -183,13 +210,14 @@ class MoM2D:
             The :class:`MoMResult`.
 
         Raises:
-            ValueError: On shape mismatches.
+            ValueError: On shape mismatches, or a gain medium (:func:`check_passive`).
             RuntimeError: If GMRES does not converge.
         """
         from scipy.sparse.linalg import LinearOperator, gmres
 
         n = self.grid.n
         eps_r = np.asarray(eps_r, complex)
+        check_passive(eps_r)
         e_inc = np.asarray(e_inc, complex)
         if e_inc.ndim == 2:
             e_inc = e_inc[None]
@@ -237,6 +265,7 @@ class MoM2D:
     ) -> MoMResult:
         """The same solve with the dense matrix and LU (the baseline)."""
         n = self.grid.n
+        check_passive(eps_r)
         chi = np.asarray(eps_r, complex).ravel() - 1.0
         e_inc = np.atleast_3d(np.asarray(e_inc, complex)).reshape(-1, n * n)
         a = np.eye(n * n) - self.dense_g() * chi[None, :]

@@ -7,6 +7,12 @@ inverse scattering problems", IEEE TGRS 57(4), 2019: 1-3 cylinders, radius 0.15-
 "Austria" profile (two discs of radius 0.2 m at (+-0.3, 0.6) m and a ring of radii 0.3 and
 0.6 m at (0, -0.2) m). Boundary cells take the area-weighted permittivity, so a map sampled on
 a finer grid describes the same object.
+
+Complex permittivity: the module works with time dependence ``exp(-i omega t)`` (as
+:mod:`~rfdesign.scattering.mom2d` and Meep), in which ``eps_r = eps' + i eps''`` and a lossy
+object has ``eps'' > 0``: ``2.5+0.5j`` is lossy, ``2.5-0.5j`` would be a gain medium and is
+refused with a ``ValueError`` naming ``eps_r`` (:func:`~rfdesign.scattering.mom2d.
+check_passive`). The benchmark's objects are lossless (real ``eps_r``).
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from rfdesign.scattering.mom2d import Grid2D
+from rfdesign.scattering.mom2d import Grid2D, check_passive
 
 BENCHMARK_FREQUENCY_HZ = 400e6
 """Frequency of the benchmark setup (domain [-1, 1]^2 m)."""
@@ -39,7 +45,10 @@ def circles(
     radius_m: tuple[float, float] = (0.15, 0.4),
     eps_r: tuple[float, float] = (1.001, 1.5),
 ) -> np.ndarray:
-    """1-3 random non-overlapping cylinders inside the domain (later ones on top if crowded)."""
+    """1-3 random non-overlapping cylinders inside the domain (later ones on top if crowded).
+
+    ``eps_r`` is the range each cylinder's (real) permittivity is drawn from.
+    """
     eps = np.ones((grid.n, grid.n))
     placed: list[tuple[float, float, float]] = []
     n = int(rng.integers(count[0], count[1] + 1))
@@ -67,7 +76,7 @@ def _digit_images() -> np.ndarray:
 def digit(
     grid: Grid2D,
     index: int,
-    eps_r: float = 1.5,
+    eps_r: complex = 1.5,
     size_m: float | None = None,
     offset_m: tuple[float, float] = (0.0, 0.0),
 ) -> np.ndarray:
@@ -75,8 +84,9 @@ def digit(
 
     The 8 x 8 image (values 0-16) fills a square of ``size_m`` (default 80 % of the domain)
     centred at ``offset_m`` (x, y in m), sampled by bilinear interpolation; 16 maps to
-    ``eps_r``.
+    ``eps_r`` (complex allowed, loss ``Im eps_r > 0``; a gain medium raises ``ValueError``).
     """
+    check_passive(eps_r)
     from scipy.interpolate import RegularGridInterpolator
 
     img = _digit_images()[index][::-1]  # row 0 at the bottom (y up)
@@ -89,8 +99,12 @@ def digit(
     return 1 + (eps_r - 1) * level
 
 
-def austria(grid: Grid2D, eps_r: float = 1.5) -> np.ndarray:
-    """The Austria profile: two discs and a ring (lengths in m, for the [-1, 1]^2 domain)."""
+def austria(grid: Grid2D, eps_r: complex = 1.5) -> np.ndarray:
+    """The Austria profile: two discs and a ring (lengths in m, for the [-1, 1]^2 domain).
+
+    ``eps_r`` is complex allowed, loss ``Im eps_r > 0``; a gain medium raises ``ValueError``.
+    """
+    check_passive(eps_r)
 
     def inside(x, y):
         discs = ((x - 0.3) ** 2 + (y - 0.6) ** 2 < 0.04) | ((x + 0.3) ** 2 + (y - 0.6) ** 2 < 0.04)

@@ -102,3 +102,26 @@ def test_meep_and_mom_agree_on_the_eps2_cylinder():
     res = mom.solve(homogeneous(grid), mom.line_sources(tx), rx)
     err = np.linalg.norm(e_meep - res.scattered) / np.linalg.norm(res.scattered)
     assert err <= 0.05  # measured 1.2 %
+
+
+def test_loss_is_a_positive_imaginary_part_and_gain_is_refused():
+    """exp(-i omega t): a cylinder with Im eps_r > 0 absorbs, one with Im eps_r = 0 does not.
+
+    Per order n the outgoing part of the field outside is ``(1 + 2 a_n)`` times the incoming
+    one, so the power absorbed by that order is proportional to ``1 - |1 + 2 a_n|^2`` (zero
+    for a lossless cylinder, positive for a lossy one).
+    """
+    _, lossless = mie2d.layered_coefficients(K0, [0.3], [2.0])
+    np.testing.assert_allclose(np.abs(1 + 2 * lossless), 1.0, atol=1e-12)
+    _, lossy = mie2d.layered_coefficients(K0, [0.3], [2.0 + 0.5j])
+    assert np.all(np.abs(1 + 2 * lossy) <= 1 + 1e-12) and np.abs(1 + 2 * lossy).min() < 0.5
+    with pytest.raises(
+        ValueError, match=r"^eps_r: 2-0.5j is a gain medium.*lossy medium is 2\+0.5j"
+    ):
+        mie2d.scattered_field(K0, 0.3, 2.0 - 0.5j, RX)
+    mom = MoM2D(Grid2D(8, 0.5), K0)
+    eps = np.full((8, 8), 1.5 + 0.0j)
+    eps[3, 4] = 1.5 - 0.1j
+    for solve in (mom.solve, mom.solve_dense):
+        with pytest.raises(ValueError, match=r"^eps_r: 1.5-0.1j is a gain medium"):
+            solve(eps, mom.plane_waves([0.0]), RX)

@@ -30,3 +30,15 @@ def test_digit_maps_grey_levels_to_permittivity():
     assert eps.min() == 1.0 and 1.35 < eps.max() <= 1.4
     # a zero is a ring: the centre is (nearly) empty, the ring is not
     assert eps[64, 64] < 1.1 and (eps > 1.3).sum() > 200
+
+
+def test_objects_take_a_lossy_permittivity_and_refuse_gain():
+    import pytest
+
+    grid = Grid2D(16, 1.0)
+    lossy = austria(grid, eps_r=2.5 + 0.5j)
+    assert lossy.imag.max() == 0.5 and lossy.imag.min() == 0.0
+    assert digit(grid, 3, eps_r=1.4 + 0.1j).imag.max() <= 0.1 + 1e-12
+    for make in (lambda e: austria(grid, eps_r=e), lambda e: digit(grid, 3, eps_r=e)):
+        with pytest.raises(ValueError, match=r"^eps_r: 2.5-0.5j is a gain medium"):
+            make(2.5 - 0.5j)
