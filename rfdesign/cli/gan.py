@@ -8,7 +8,14 @@ from typing import Annotated
 
 import typer
 
-from rfdesign.cli.common import fail, load_spec_or_fail, out
+from rfdesign.cli.common import (
+    StartGhzOption,
+    StopGhzOption,
+    check_out_dir,
+    fail,
+    load_spec_or_fail,
+    out,
+)
 
 gan_app = typer.Typer(help="Inverse design: a GAN that proposes layouts for a spec.")
 
@@ -16,9 +23,9 @@ gan_app = typer.Typer(help="Inverse design: a GAN that proposes layouts for a sp
 @gan_app.command("train")
 def train_cmd(
     grid_name: Annotated[str, typer.Option("--grid", help="Grid preset name.")] = "ka_pixel_8x8",
-    start_ghz: Annotated[float, typer.Option(help="Sweep start, GHz.")] = 34.0,
-    stop_ghz: Annotated[float, typer.Option(help="Sweep stop, GHz.")] = 46.0,
-    points: Annotated[int, typer.Option(min=3, help="Sweep points.")] = 51,
+    start_ghz: StartGhzOption = 34.0,
+    stop_ghz: StopGhzOption = 46.0,
+    points: Annotated[int, typer.Option(min=3, help="Frequency points (linear sweep).")] = 51,
     samples: Annotated[int, typer.Option(min=100, help="Circuit-model training layouts.")] = 40_000,
     epochs: Annotated[int, typer.Option(min=1, help="GAN epochs.")] = 40,
     seed: Annotated[int, typer.Option(min=0, help="Seed of data, critic and GAN.")] = 0,
@@ -44,6 +51,7 @@ def train_cmd(
         fail(str(exc.args[0]))
     f = np.linspace(start_ghz, stop_ghz, points)
     folder = out_dir or default_gan_dir(grid)
+    check_out_dir(folder)
     gan = train_layout_gan(
         grid,
         f,

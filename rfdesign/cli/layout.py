@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from rfdesign.cli.common import fail, fail_option, load_spec_or_fail, out
+from rfdesign.cli.common import check_out_dir, fail, fail_option, load_spec_or_fail, out
 
 layout_app = typer.Typer(help="Draw and export pixel layouts.", no_args_is_help=True)
 
@@ -25,6 +25,7 @@ def layout_show(
     from rfdesign.layouts import Layout, get_grid
     from rfdesign.layouts.export import write_gds, write_png
 
+    check_out_dir(out_dir)
     try:
         if spec_file is not None:
             pixel_grid = load_spec_or_fail(spec_file).pixel_grid()

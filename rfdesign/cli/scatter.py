@@ -19,24 +19,68 @@ from typing import Annotated
 import numpy as np
 import typer
 
-from rfdesign.cli.common import fail, out, stage_progress
+from rfdesign.cli.common import check_out_dir, deprecated_alias, err, fail, out, stage_progress
 
 scatter_app = typer.Typer(
     help="2-D inverse scattering (MoM, BP, CSI, BPS, cGAN, FICLM).", no_args_is_help=True
 )
-PROFILES = ("circles", "digit", "austria")
+PROFILES = ("circles", "digits", "austria")
+"""The object families (``rfdesign.scattering.data.FAMILIES``; not imported for the help)."""
+OLD_PROFILES = {"digit": "digits"}
+"""Deprecated spellings still accepted."""
+PROFILE_HELP = "Object family: circles, digits or austria."
+WORKERS_HELP = "Worker processes on this machine (the MoM data)."
+EPS_HELP = (
+    "Permittivity of the digits or austria object (default 1.5). Complex as 2.5+0.5j: time "
+    "dependence exp(-i omega t), eps_r = eps' + i eps'', loss eps'' > 0; a gain medium "
+    "(eps'' < 0) is refused."
+)
 METHODS = ("bp", "csi", "bps", "cgan")
 LEARNED = ("bps", "cgan")
 
 
-def _profile(name: str, grid, seed: int, index: int) -> np.ndarray:
+def _profile(name: str, grid, seed: int, index: int, eps_r: complex = 1.5) -> np.ndarray:
     from rfdesign.scattering import profiles
 
     if name == "circles":
         return profiles.circles(grid, np.random.default_rng(seed))
-    if name == "digit":
-        return profiles.digit(grid, index)
-    return profiles.austria(grid)
+    if name == "digits":
+        return profiles.digit(grid, index, eps_r=eps_r)
+    return profiles.austria(grid, eps_r=eps_r)
+
+
+def _profile_name(name: str) -> str:
+    """``name`` checked against :data:`PROFILES` (old spellings mapped with a warning)."""
+    if name in OLD_PROFILES:
+        err.print(
+            f"[yellow]warning[/]: --profile {name} is deprecated; use {OLD_PROFILES[name]}",
+            highlight=False,
+        )
+        name = OLD_PROFILES[name]
+    if name not in PROFILES:
+        fail(f"--profile: {name!r} is not one of {', '.join(PROFILES)}")
+    return name
+
+
+def _eps_r(text: str | None, profile: str) -> complex:
+    """The ``--eps-r`` value: a real or complex number of a passive medium."""
+    from rfdesign.scattering.mom2d import check_passive
+
+    if text is None:
+        return 1.5
+    if profile == "circles":
+        fail(
+            "--eps-r: circles draw their permittivity at random in 1.001-1.5; use digits or austria"
+        )
+    try:
+        value = complex(text.replace(" ", ""))
+    except ValueError:
+        fail(f"--eps-r: {text!r} is not a number (complex as 2.5+0.5j)")
+    try:
+        check_passive(value, "--eps-r")
+    except ValueError as exc:
+        fail(str(exc))
+    return value.real if value.imag == 0 else value
 
 
 def _method(name: str, grid: int, model: Path | None):
@@ -63,12 +107,13 @@ def _method(name: str, grid: int, model: Path | None):
 
 @scatter_app.command("invert")
 def invert_cmd(
-    profile: Annotated[str, typer.Option(help="circles, digit or austria.")] = "circles",
+    profile: Annotated[str, typer.Option(help=PROFILE_HELP)] = "circles",
     method: Annotated[str, typer.Option(help="bp, csi, bps or cgan.")] = "bp",
     grid: Annotated[int, typer.Option(min=8, max=512, help="Inversion cells per side.")] = 64,
     noise: Annotated[float, typer.Option(min=0, max=1, help="Noise level (0.05 = 5 %).")] = 0.05,
     seed: Annotated[int, typer.Option(min=0, help="Seed of the object and the noise.")] = 0,
     index: Annotated[int, typer.Option(min=0, max=1796, help="Digit index.")] = 0,
+    eps_r: Annotated[str | None, typer.Option("--eps-r", help=EPS_HELP)] = None,
     model: Annotated[
         Path | None,
         typer.Option(help="Trained network for bps/cgan (default: the bench's, in the cache)."),
@@ -82,16 +127,18 @@ def invert_cmd(
     from rfdesign.scattering.inversion import rrmse, ssim
     from rfdesign.scattering.plots import plot_profiles
 
-    if profile not in PROFILES:
-        fail(f"--profile: {profile!r} is not one of {', '.join(PROFILES)}")
+    profile = _profile_name(profile)
+    eps = _eps_r(eps_r, profile)
     if method not in METHODS:
         fail(f"--method: {method!r} is not one of {', '.join(METHODS)}")
+    check_out_dir(out_dir)
     from rfdesign.scattering.data import inversion_setup
 
     fine, setup = inversion_setup(2 * grid), inversion_setup(grid)
     invert = _method(method, grid, model)
     t0 = time.perf_counter()
-    data = fine.mom.solve(_profile(profile, fine.mom.grid, seed, index), fine.e_inc, fine.receivers)
+    obj = _profile(profile, fine.mom.grid, seed, index, eps)
+    data = fine.mom.solve(obj, fine.e_inc, fine.receivers)
     t_forward = time.perf_counter() - t0
     e_s = add_noise(data.scattered, noise, np.random.default_rng(seed + 1))
     try:
@@ -100,7 +147,7 @@ def invert_cmd(
         t_inv = time.perf_counter() - t0
     except ValueError as exc:
         fail(f"--grid: {exc}")
-    truth = _profile(profile, setup.mom.grid, seed, index)
+    truth = _profile(profile, setup.mom.grid, seed, index, eps)
     out_dir.mkdir(parents=True, exist_ok=True)
     report = {
         "profile": profile,
@@ -109,16 +156,21 @@ def invert_cmd(
         "data_grid": 2 * grid,
         "noise": noise,
         "seed": seed,
+        "eps_r": None if profile == "circles" else str(eps),
         "rrmse_eps": rrmse(est, truth),
         "rrmse_contrast": rrmse(est - 1, truth - 1),
-        "ssim": ssim(est, truth),
+        "ssim": ssim(np.real(est), np.real(truth)),
         "forward_ms": t_forward * 1e3,
         "inversion_ms": t_inv * 1e3,
     }
     (out_dir / "report.json").write_text(json.dumps(report, indent=2))
     np.savez(out_dir / "profiles.npz", truth=truth, estimate=est)
     plot_profiles(
-        truth, est, setup.mom.grid.half_width, out_dir / "profiles.png", title=method.upper()
+        np.real(truth),
+        np.real(est),
+        setup.mom.grid.half_width,
+        out_dir / "profiles.png",
+        title=method.upper(),
     )
     out.print(
         f"{profile} ({method}, {grid} x {grid}, {noise:.0%} noise): RRMSE of eps_r "
@@ -130,7 +182,7 @@ def invert_cmd(
 
 @scatter_app.command("simulate")
 def simulate_cmd(
-    family: Annotated[str, typer.Option(help="circles, digits or austria.")] = "circles",
+    profile: Annotated[str, typer.Option(help=PROFILE_HELP)] = "circles",
     count: Annotated[int, typer.Option(min=1, help="Number of objects.")] = 25,
     grid: Annotated[int, typer.Option(min=8, max=512, help="Inversion cells per side.")] = 64,
     data_factor: Annotated[
@@ -140,18 +192,21 @@ def simulate_cmd(
     split: Annotated[str, typer.Option(help="train or test (which digit images).")] = "test",
     fields: Annotated[bool, typer.Option(help="Store total fields (data factor 1).")] = False,
     seed: Annotated[int, typer.Option(min=0, help="Seed of objects and noise.")] = 0,
-    workers: Annotated[int, typer.Option(min=1, max=64, help="Processes.")] = 1,
+    workers: Annotated[int, typer.Option(min=1, max=64, help=WORKERS_HELP)] = 1,
     out_dir: Annotated[Path, typer.Option("--out", help="Dataset folder (resumable).")] = Path(
         "scatter_data"
     ),
+    family: Annotated[str | None, typer.Option("--family", hidden=True)] = None,
 ) -> None:
     """Objects, MoM scattered fields (clean and noisy) and BP images, saved in chunks."""
     from concurrent.futures import ProcessPoolExecutor
 
     from rfdesign.scattering.data import ScatterDataSpec, generate
 
+    profile = _profile_name(deprecated_alias("--family", "--profile", family, profile))
+    check_out_dir(out_dir)
     try:
-        spec = ScatterDataSpec(family, count, grid, data_factor, noise, seed, split, fields=fields)
+        spec = ScatterDataSpec(profile, count, grid, data_factor, noise, seed, split, fields=fields)
     except ValueError as exc:
         fail(f"--{str(exc).split(':')[0].replace('_', '-')}: {exc}")
     t0 = time.perf_counter()
@@ -166,7 +221,7 @@ def simulate_cmd(
         except ValueError as exc:
             fail(f"--out: {exc}")
     out.print(
-        f"{len(data['eps'])} {family} objects on {grid} x {grid} (data on "
+        f"{len(data['eps'])} {profile} objects on {grid} x {grid} (data on "
         f"{grid * data_factor} x {grid * data_factor}, {noise:.0%} noise) in {out_dir} "
         f"({time.perf_counter() - t0:.0f} s)"
     )
@@ -182,7 +237,7 @@ def bench_cmd(
         typer.Option(help="Epochs bps,cgan,ficlm[,ficlm resumed at lr 3e-4] (comma-separated)."),
     ] = "25,8,20,30",
     meep: Annotated[bool, typer.Option(help="Also invert Meep 2-D data.")] = True,
-    workers: Annotated[int, typer.Option(min=1, max=64, help="Processes for data.")] = 2,
+    workers: Annotated[int, typer.Option(min=1, max=64, help=WORKERS_HELP)] = 2,
     cache: Annotated[
         Path | None, typer.Option(help="Datasets and networks (default $RFDESIGN_CACHE/scatter).")
     ] = None,
@@ -199,6 +254,8 @@ def bench_cmd(
             raise ValueError
     except ValueError:
         fail(f"--epochs: expected three or four integers like 25,8,20,30, got {epochs!r}")
+    check_out_dir(out_dir)
+    check_out_dir(cache or default_root(), "--cache")
     cfg = BenchConfig(
         root=cache or default_root(),
         n=grid,

@@ -8,14 +8,27 @@ from typing import Annotated
 
 import typer
 
-from rfdesign.cli.common import err, fail, fail_option, load_spec_or_fail, out
+from rfdesign.cli.common import (
+    PointsOption,
+    PresetOption,
+    SolverOption,
+    StartGhzOption,
+    StopGhzOption,
+    check_out_dir,
+    deprecated_alias,
+    err,
+    fail,
+    fail_option,
+    load_spec_or_fail,
+    out,
+)
 
 
 def simulate(
     bits: Annotated[str, typer.Option(help="Free bits in bit order.")],
     grid: Annotated[str, typer.Option(help="Grid preset name.")] = "ka_pixel_4x5",
-    solver: Annotated[str, typer.Option(help="Solver: circuit, openems or meep.")] = "openems",
-    preset: Annotated[str, typer.Option(help="Mesh preset: draft, standard, fine.")] = "standard",
+    solver: SolverOption = "openems",
+    preset: PresetOption = "standard",
     threads: Annotated[int, typer.Option(min=1, help="Threads per simulation.")] = 1,
     spec_file: Annotated[
         Path | None,
@@ -23,13 +36,15 @@ def simulate(
             "--spec", help="Take grid, substrate and sweep from this spec; draw its masks."
         ),
     ] = None,
-    f_start: Annotated[float, typer.Option(help="First frequency in GHz.")] = 34.0,
-    f_stop: Annotated[float, typer.Option(help="Last frequency in GHz.")] = 46.0,
-    points: Annotated[int, typer.Option(min=2, help="Frequency points.")] = 51,
+    start_ghz: StartGhzOption = 34.0,
+    stop_ghz: StopGhzOption = 46.0,
+    points: PointsOption = 51,
     cache: Annotated[
         Path | None, typer.Option(help="Result cache folder (reused results are not re-run).")
     ] = None,
     out_dir: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("out"),
+    f_start: Annotated[float | None, typer.Option("--f-start", hidden=True)] = None,
+    f_stop: Annotated[float | None, typer.Option("--f-stop", hidden=True)] = None,
 ) -> None:
     """Simulate one layout: writes design.s2p, response.png, layout.png and layout.gds."""
     import numpy as np
@@ -44,6 +59,10 @@ def simulate(
         settings_from_options,
     )
 
+    start_ghz = deprecated_alias("--f-start", "--start-ghz", f_start, start_ghz)
+    stop_ghz = deprecated_alias("--f-stop", "--stop-ghz", f_stop, stop_ghz)
+    check_out_dir(out_dir)
+    check_out_dir(cache, "--cache")
     spec = None
     try:
         if spec_file is not None:
@@ -52,9 +71,9 @@ def simulate(
             f = spec.frequencies_ghz()
         else:
             pixel_grid = get_grid(grid)
-            if not 0 < f_start < f_stop:
-                fail([f"--f-start/--f-stop: need 0 < f_start < f_stop, got {f_start}, {f_stop}"])
-            f = np.linspace(f_start, f_stop, points)
+            if not 0 < start_ghz < stop_ghz:
+                fail(f"--start-ghz/--stop-ghz: need 0 < start < stop, got {start_ghz}, {stop_ghz}")
+            f = np.linspace(start_ghz, stop_ghz, points)
         layout = Layout.from_bits(pixel_grid, bits)
         cls = get_solver_class(solver)
     except KeyError as exc:

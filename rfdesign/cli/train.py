@@ -9,7 +9,15 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from rfdesign.cli.common import fail, out, stage_progress
+from rfdesign.cli.common import (
+    CLUSTER_DEFAULT,
+    ClusterOption,
+    WorkersOption,
+    check_out_dir,
+    fail,
+    out,
+    stage_progress,
+)
 
 METRIC_ROWS = (
     ("mae_s21_db", "MAE |S21| (dB, floor -40)"),
@@ -47,10 +55,8 @@ def train_cmd(
     folds: Annotated[int, typer.Option(min=2, help="Cross-validation folds per trial.")] = 3,
     max_epochs: Annotated[int | None, typer.Option(min=1, help="Cap on training epochs.")] = None,
     batch_size: Annotated[int, typer.Option(min=1, help="Layouts per training step.")] = 32,
-    cluster: Annotated[
-        str, typer.Option(help="none, local, slurm, pbs or a scheduler address.")
-    ] = "none",
-    workers: Annotated[int | None, typer.Option(min=1, help="Workers (or cluster jobs).")] = None,
+    cluster: ClusterOption = CLUSTER_DEFAULT,
+    workers: WorkersOption = None,
     test_dataset: Annotated[
         Path | None, typer.Option(help="Independent test dataset, metrics stored in the model.")
     ] = None,
@@ -69,6 +75,7 @@ def train_cmd(
         fail(f"--holdout: must be in [0, 1), got {holdout}")
     if not (dataset / "dataset.zarr").exists():
         fail(f"--dataset: {dataset} is not a dataset folder (no dataset.zarr)")
+    check_out_dir(out_dir)
     try:
         with (
             executor_for(cluster, workers) as executor,

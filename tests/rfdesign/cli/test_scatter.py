@@ -41,7 +41,7 @@ def test_invert_with_csi_beats_bp_and_learned_methods_need_a_model(tmp_path):
 
 
 def test_simulate_writes_a_resumable_dataset_and_names_bad_settings(tmp_path):
-    args = ["scatter", "simulate", "--family", "digits", "--count", "3", "--grid", "12"]
+    args = ["scatter", "simulate", "--profile", "digits", "--count", "3", "--grid", "12"]
     res = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "d")])
     assert res.exit_code == 0, res.output
     assert "3 digits objects" in res.output
