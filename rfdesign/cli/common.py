@@ -159,12 +159,19 @@ def deprecated_alias(old: str, new: str, value: T | None, current: T) -> T:
 
 @contextmanager
 def stage_progress(disable: bool = False) -> Iterator[Callable[[str, int, int], None]]:
-    """A rich progress display on stderr with one bar per stage.
+    """Progress on stderr with one bar per stage, or plain lines when stderr is not a terminal.
+
+    On a terminal: a rich progress display. Redirected (nohup, a SLURM log, a pipe): one line
+    per stage step, ``[  12.3 s] search 640/6400``, at the start, every tenth of the stage
+    and its end, so a log file shows where a long run is.
 
     Yields:
         ``progress(stage, done, total)``, the callback the API functions take: the first call
         for a stage adds its bar, later calls move it.
     """
+    if not err.is_terminal:
+        yield _line_progress(disable)
+        return
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
@@ -180,3 +187,30 @@ def stage_progress(disable: bool = False) -> Iterator[Callable[[str, int, int], 
             bar.update(tasks[stage], completed=done, total=total)
 
         yield progress
+
+
+def _line_progress(disable: bool) -> Callable[[str, int, int], None]:
+    """The log-file form of :func:`stage_progress`: a line per tenth of a stage."""
+    import sys
+    import time
+
+    t0 = time.perf_counter()
+    last: dict[str, int] = {}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if disable:
+            return
+        step = max(1, total // 10)
+        prev = last.get(stage)
+        last[stage] = done
+        if prev is not None and done not in (0, total) and done // step == prev // step:
+            return
+        if prev == done:
+            return
+        print(
+            f"[{time.perf_counter() - t0:7.1f} s] {stage} {done}/{total}",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    return progress

@@ -7,7 +7,17 @@ from typing import Annotated
 
 import typer
 
-from rfdesign.cli.common import err, fail, load_spec_or_fail, out, stage_progress
+from rfdesign.cli.common import (
+    CLUSTER_DEFAULT,
+    ClusterOption,
+    WorkersOption,
+    check_out_dir,
+    err,
+    fail,
+    load_spec_or_fail,
+    out,
+    stage_progress,
+)
 
 
 def design_cmd(
@@ -25,10 +35,8 @@ def design_cmd(
     verify: Annotated[
         str | None, typer.Option(help="openems, meep, circuit or none (default: the spec's).")
     ] = None,
-    cluster: Annotated[
-        str, typer.Option(help="none, local, slurm, pbs or a scheduler address (verification).")
-    ] = "none",
-    workers: Annotated[int | None, typer.Option(min=1, help="Workers (or cluster jobs).")] = None,
+    cluster: ClusterOption = CLUSTER_DEFAULT,
+    workers: WorkersOption = None,
     seed: Annotated[int | None, typer.Option(min=0, help="Overrides search.seed.")] = None,
     refine: Annotated[
         str, typer.Option(help="none or space-mapping (refine the winner's cell sizes).")
@@ -49,10 +57,12 @@ def design_cmd(
     """Design a layout for SPEC, verify it full-wave, write report.md/json, .s2p, .gds, plots."""
     from rfdesign.cluster import executor_for
     from rfdesign.design import design_filter
-    from rfdesign.design.verify import verifiers
+    from rfdesign.design.verify import default_cache_dir, verifiers
     from rfdesign.surrogates.checkpoint import CheckpointError
 
     spec = load_spec_or_fail(spec_path)
+    check_out_dir(out_dir)
+    check_out_dir(cache or default_cache_dir(), "--cache")
     if verify is not None and verify not in verifiers():
         fail(f"--verify: {verify!r} is not one of {', '.join(verifiers())}")
     try:

@@ -36,6 +36,7 @@ from typing import Any
 
 import numpy as np
 
+from rfdesign.core.paths import check_writable_dir
 from rfdesign.core.version import __version__
 from rfdesign.design import sensitivity
 from rfdesign.design.evaluator import SearchModel, search_model
@@ -44,6 +45,7 @@ from rfdesign.design.result import DesignResult
 from rfdesign.design.search import SearchContext, choose_algorithm, run_search
 from rfdesign.design.verify import (
     Candidates,
+    default_cache_dir,
     make_verifier,
     run_record,
     verifiers,
@@ -123,10 +125,16 @@ def design_filter(
         The :class:`DesignResult` (also saved to ``out`` when given).
 
     Raises:
-        ValueError: A bad option, named, before any work starts.
+        ValueError: A bad option, an output or cache folder that cannot be written, or a
+            spec too large for this machine's memory, named, before any work starts.
     """
     t0 = time.perf_counter()
     opts = DesignOptions(**options)
+    # what would fail after the work fails before it: memory, output folders
+    spec.check_resources()
+    if out is not None:
+        check_writable_dir(out, "out")
+    check_writable_dir(opts.cache_dir or default_cache_dir(), "cache_dir")
     verify = opts.verify or spec.solver.name
     say = _progress_with_log(progress)
     grid = spec.pixel_grid()

@@ -238,3 +238,43 @@ def test_the_reference_mesh_is_verified_on_openems_only():
     ):
         verification_settings(spec, "meep")
     verification_settings(spec, "circuit")  # no mesh: the preset does not apply
+
+
+def test_cli_design_fails_before_the_work_on_a_bad_out_and_logs_progress(tmp_path):
+    runner = CliRunner()
+    spec = str(EXAMPLES / "ka_bandpass.yaml")
+    existing = tmp_path / "a_file"
+    existing.write_text("x")
+    res = runner.invoke(app, ["design", spec, "--out", str(existing), "--verify", "circuit"])
+    assert res.exit_code == 2 and "--out" in res.output and "Traceback" not in res.output
+    assert not (tmp_path / "c").exists()
+    # a place nobody may write, root included (a read-only mount behaves the same)
+    res = runner.invoke(app, ["design", spec, "--out", "/proc/rfdesign_out", "--verify", "none"])
+    assert res.exit_code == 2 and "--out" in res.output and "Traceback" not in res.output
+    # piped (not a terminal): progress comes as plain lines, one per stage step
+    res = runner.invoke(
+        app,
+        [
+            "design",
+            spec,
+            "--out",
+            str(tmp_path / "d"),
+            "--verify",
+            "circuit",
+            "--cache",
+            str(tmp_path / "c"),
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    lines = [ln for ln in res.output.splitlines() if "] search " in ln or "] verify " in ln]
+    assert any("search 32768/32768" in ln for ln in lines) and any(
+        "verify 5/5" in ln for ln in lines
+    )
+
+
+def test_design_refuses_a_spec_too_large_for_memory_before_any_work(tmp_path):
+    spec = load_spec(EXAMPLES / "ka_bandpass.yaml")
+    big = spec.model_copy(update={"sweep": spec.sweep.model_copy(update={"points": 100_001})})
+    with pytest.raises(ValueError, match=r"sweep\.points"):
+        design_filter(big, verify="none", out=tmp_path / "d")
+    assert not (tmp_path / "d").exists()
