@@ -8,6 +8,10 @@ nothing is computed twice (gplugins' ``get_sparameters_path`` does the same).
 
 Execution is injected: :meth:`Solver.simulate_batch` takes any ``concurrent.futures``-style
 executor (a local process pool, a Dask client, ...) and never imports a cluster library.
+
+Every run is logged to the ``rfdesign.solvers`` logger: its start and its end with the wall
+time (INFO for full-wave solvers, DEBUG for the millisecond circuit model), so
+``logging.basicConfig(level=logging.INFO)`` shows what a long ``simulate`` is doing.
 """
 
 from __future__ import annotations
@@ -34,6 +38,8 @@ from rfdesign.core.registry import Registry
 from rfdesign.layouts.layout import Layout
 
 _log = logging.getLogger(__name__)
+
+log = logging.getLogger("rfdesign.solvers")
 
 Z0_REFERENCE_OHM = 50.0
 """Reference impedance of every solver's S-parameters."""
@@ -149,7 +155,10 @@ class Solver(ABC):
                 s, info = hit
                 net = make_network(f, s, name=layout.bit_string)
                 net.rfdesign_info = info | {"cache_hit": True}
+                log.debug("%s: %s read from the cache", self.name, layout.bit_string)
                 return net
+        level = logging.INFO if self.fidelity != "circuit" else logging.DEBUG
+        log.log(level, "%s: simulating %s at %d frequencies", self.name, layout.bit_string, f.size)
         t0 = time.perf_counter()
         s, info = self._simulate(layout, f)
         s = np.asarray(s, dtype=complex)
@@ -167,6 +176,7 @@ class Solver(ABC):
             "host": socket.gethostname(),
             "finished_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         }
+        log.log(level, "%s: %s done in %.1f s", self.name, layout.bit_string, info["wall_s"])
         if self.cache is not None and key is not None:
             self.cache.put(key, s, info)
         net = make_network(f, s, name=layout.bit_string)
