@@ -43,13 +43,17 @@ def generate_cmd(
     points: Annotated[int, typer.Option(min=2, help="Frequency points.")] = 51,
     json_out: Annotated[bool, typer.Option("--json", help="Print the run report as JSON.")] = False,
 ) -> None:
-    """Simulate layouts into a dataset; skips stored ones, resumes after any interruption."""
+    """Simulate layouts into a dataset; skips stored ones, resumes after any interruption.
+
+    A damaged dataset (missing or changed files) is repaired first, with one warning line;
+    its lost samples are among the layouts this run computes.
+    """
     import numpy as np
 
     from rfdesign.cluster import executor_for
     from rfdesign.core.version import __version__
     from rfdesign.datasets.generate import generate, sample_bits
-    from rfdesign.datasets.store import Dataset, DatasetError
+    from rfdesign.datasets.store import Dataset, DatasetDamaged, DatasetError
     from rfdesign.layouts import get_grid
     from rfdesign.solvers.base import get_solver_class, settings_from_options
 
@@ -72,21 +76,30 @@ def generate_cmd(
         return
     runner = cls(settings)
     f = np.linspace(f_start, f_stop, points)
+    provenance = {
+        "rfdesign": __version__,
+        "solver_version": runner.version,
+        "host": socket.gethostname(),
+        "sampler": sampler,
+        "seed": seed,
+    }
     try:
-        ds = Dataset.open_or_create(
-            out_dir,
-            pixel_grid,
-            solver,
-            runner.settings_dict(),
-            f,
-            provenance={
-                "rfdesign": __version__,
-                "solver_version": runner.version,
-                "host": socket.gethostname(),
-                "sampler": sampler,
-                "seed": seed,
-            },
-        )
+        try:
+            ds = Dataset.open_or_create(
+                out_dir, pixel_grid, solver, runner.settings_dict(), f, provenance
+            )
+        except DatasetDamaged as exc:
+            if not exc.scan.repairable:
+                raise
+            err.print(
+                f"[yellow]warning[/]: {exc.problem}; repairing, this run computes them again",
+                highlight=False,
+                soft_wrap=True,
+            )
+            Dataset(out_dir).repair()
+            ds = Dataset.open_or_create(
+                out_dir, pixel_grid, solver, runner.settings_dict(), f, provenance
+            )
     except DatasetError as exc:
         fail(str(exc))
         return
@@ -164,6 +177,39 @@ def info_cmd(
         out.print(f"{k:>14}: {summary[k]}")
     for bits, error in ds.failures()[:10]:
         out.print(f"  failed {bits}: {error.splitlines()[0] if error else ''}")
+
+
+@dataset_app.command("repair")
+def repair_cmd(
+    path: Annotated[Path, typer.Argument(help="Dataset folder.")],
+    json_out: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Check every file of a dataset; rewrite it without the samples of damaged files.
+
+    Rerun the ``dataset generate`` command that made the dataset to compute them again.
+    """
+    from rfdesign.datasets.store import Dataset, DatasetError
+
+    try:
+        report = Dataset(path).repair()
+    except DatasetError as exc:
+        fail(str(exc))
+        return
+    if json_out:
+        print(json.dumps(report))
+    elif not report["damaged"]:
+        out.print(f"{path}: no damage found ({report['kept']} rows checked)")
+    else:
+        unverifiable = f" and {report['unverifiable']} rows of unknown validity" * bool(
+            report["unverifiable"]
+        )
+        out.print(
+            f"{path}: repaired {len(report['damaged'])} damaged files, dropped "
+            f"{report['lost']} samples{unverifiable}, kept {report['kept']}; rerun the "
+            "dataset generate command that made it to compute them again",
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 @dataset_app.command("merge")

@@ -11,18 +11,36 @@ On-disk format (chosen once): a folder holding
   (temporary file + atomic rename), so a killed run loses at most the chunks still in
   flight. :meth:`Dataset.consolidate` merges journal files into the zarr arrays and deletes
   them; merging is idempotent (keys already valid are skipped), so a kill during
-  consolidation loses nothing either.
+  consolidation loses nothing either. A journal file that cannot be read (truncated, bytes
+  changed: the zip CRC disagrees) is renamed ``.corrupt``, one warning line names it, and
+  its samples are computed again by the next generation run.
+* ``dataset.zarr/.manifest.json``: size and sha256 of every metadata and chunk file
+  (:mod:`~rfdesign.datasets.manifest`), rewritten atomically by :meth:`Dataset.create`,
+  :meth:`Dataset.consolidate` (only the files it touched are hashed again),
+  :meth:`Dataset.seal` and :meth:`Dataset.repair`.
 
 Samples are unique by layout key; a failed sample that later succeeds is replaced.
+
+Integrity: zarr reads a missing chunk as zeros, so :meth:`Dataset.open` first checks every
+file against the manifest (every chunk the shapes imply exists, sizes and hashes match; with
+no manifest, every chunk decodes) and raises :class:`DatasetDamaged`, one line naming the
+file, what is wrong, the samples lost and the fix. Reads check the files they use again
+(sizes only). :meth:`Dataset.repair` rewrites the dataset without the lost rows (``key``,
+``status`` and ``valid`` are rebuilt from the other arrays where they are damaged) and the
+next ``rfdesign dataset generate`` with the same arguments computes exactly those layouts.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import logging
 import os
 import tempfile
 import uuid
+import zipfile
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,15 +49,23 @@ from typing import Any
 import numpy as np
 
 from rfdesign.core.paths import repo_data
+from rfdesign.datasets.errors import DatasetDamaged, DatasetError
+from rfdesign.datasets.manifest import (
+    SAMPLE_ARRAYS,
+    Manifest,
+    Scan,
+    files_touched,
+    lock,
+    scan,
+)
+from rfdesign.datasets.repair import init_store, rewrite_without_damage
 from rfdesign.layouts.grid import PixelGrid
+
+_log = logging.getLogger(__name__)
 
 STATUS_OK = 0
 STATUS_FAILED = 1
 FORMAT_VERSION = 1
-
-
-class DatasetError(ValueError):
-    """A dataset that cannot be opened, created or merged as asked."""
 
 
 @dataclass(frozen=True)
@@ -86,12 +112,23 @@ class Dataset:
         self.journal = self.path / "journal"
         import zarr
 
-        store = self.path / "dataset.zarr"
-        if not store.exists():
+        self.store = self.path / "dataset.zarr"
+        repaired = self.path / ".dataset.zarr.repaired"
+        if not self.store.exists() and repaired.exists():
+            os.rename(repaired, self.store)  # finish a repair killed between its two renames
+        if not (self.store / ".zgroup").exists():
+            if self.store.exists():
+                raise DatasetDamaged(self.path, scan(self.store, deep=False))
             raise DatasetError(f"{self.path}: not a dataset (no dataset.zarr)")
-        self._root = zarr.open_group(str(store), mode="a")
-        self.attrs = dict(self._root.attrs)
+        try:
+            self._root = zarr.open_group(str(self.store), mode="a")
+            self.attrs = dict(self._root.attrs)
+        except ValueError as exc:
+            raise DatasetDamaged(self.path, scan(self.store, arrays=())) from exc
         if self.attrs.get("format_version") != FORMAT_VERSION:
+            found = scan(self.store, arrays=())
+            if found:
+                raise DatasetDamaged(self.path, found)
             raise DatasetError(
                 f"{self.path}: unsupported format {self.attrs.get('format_version')}"
             )
@@ -119,9 +156,6 @@ class Dataset:
         provenance: dict | None = None,
     ) -> Dataset:
         """Create an empty dataset folder (fails if one exists)."""
-        import numcodecs
-        import zarr
-
         path = Path(path)
         if (path / "dataset.zarr").exists():
             raise DatasetError(f"{path}: a dataset exists already")
@@ -129,31 +163,36 @@ class Dataset:
         (path / "journal").mkdir(exist_ok=True)
         f = np.asarray(f_ghz, float)
         tmp = path / f".dataset.zarr.{uuid.uuid4().hex}.tmp"
-        root = zarr.open_group(str(tmp), mode="w")
-        d, nf = grid.n_bits, f.size
-        root.create_dataset("bits", shape=(0, d), chunks=(4096, max(d, 1)), dtype="u1")
-        root.create_dataset("s", shape=(0, nf, 2, 2), chunks=(256, nf, 2, 2), dtype="c16")
-        root.create_dataset("status", shape=(0,), chunks=(65536,), dtype="u1")
-        root.create_dataset("valid", shape=(0,), chunks=(65536,), dtype="bool")
-        root.create_dataset("key", shape=(0,), chunks=(65536,), dtype="U64")
-        root.create_dataset(
-            "info", shape=(0,), chunks=(4096,), dtype=object, object_codec=numcodecs.VLenUTF8()
-        )
-        root.create_dataset("frequency_ghz", data=f)
-        root.attrs.update(
-            {
-                "format_version": FORMAT_VERSION,
-                **cls.identity(grid, solver, settings, f),
-                "provenance": provenance or {},
-            }
-        )
+        attrs = {
+            "format_version": FORMAT_VERSION,
+            **cls.identity(grid, solver, settings, f),
+            "provenance": provenance or {},
+        }
+        init_store(tmp, grid.n_bits, f, attrs)
         os.replace(tmp, path / "dataset.zarr")
         return cls(path)
 
     @classmethod
-    def open(cls, path: str | Path) -> Dataset:
-        """Open an existing dataset and merge any journal left by an interrupted run."""
+    def open(cls, path: str | Path, repair: bool = False) -> Dataset:
+        """Open an existing dataset, verify its files, merge any journal left by a run.
+
+        Args:
+            path: The dataset folder.
+            repair: Repair a damaged dataset (one warning line) instead of raising; the lost
+                samples are computed again by the next generation run.
+
+        Raises:
+            DatasetDamaged: If files are missing or changed (and ``repair`` is false, or the
+                damage is not repairable).
+        """
         ds = cls(path)
+        found = ds.check()
+        if found:
+            damaged = DatasetDamaged(ds.path, found)
+            if not repair or not found.repairable:
+                raise damaged
+            _log.warning("%s; repairing", damaged.problem)
+            ds.repair()
         ds.consolidate()
         return ds
 
@@ -166,14 +205,16 @@ class Dataset:
         settings: dict,
         f_ghz: np.ndarray,
         provenance: dict | None = None,
+        repair: bool = False,
     ) -> Dataset:
-        """Open the dataset at ``path`` if it matches, else create it.
+        """Open the dataset at ``path`` if it matches (``repair`` as in :meth:`open`), else create it.
 
         Raises:
             DatasetError: If a dataset exists with another grid, solver, settings or sweep.
+            DatasetDamaged: If it is damaged (see :meth:`open`).
         """
         if (Path(path) / "dataset.zarr").exists():
-            ds = cls.open(path)
+            ds = cls.open(path, repair=repair)
             want = cls.identity(grid, solver, settings, f_ghz)
             have = {k: ds.attrs.get(k) for k in want}
             diff = [
@@ -210,30 +251,43 @@ class Dataset:
 
         Per journal file: new keys are appended as one block (data first, ``valid`` last),
         a stored failure is replaced by a later success, then the file is deleted. A kill at
-        any point leaves the journal file in place, and the next call merges it again.
+        any point leaves the journal file in place, and the next call merges it again. The
+        manifest lists the files about to change as pending before they change, and their
+        new hashes at the end.
+
+        Raises:
+            DatasetDamaged: If a file of the store is missing or has the wrong size (merging
+                would write zeros over the lost rows' chunk).
         """
         if not self.journal.exists() or not any(self.journal.glob("*.npz")):
+            self._finish_pending()
             return 0
-        import fcntl
-
-        with open(self.path / ".consolidate.lock", "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)  # one consolidating process at a time
+        with self._lock(exclusive=True):
+            found = scan(self.store, deep=False)
+            if found:
+                raise DatasetDamaged(self.path, found)
             return self._consolidate_locked()
 
     def _consolidate_locked(self) -> int:
         files = sorted(self.journal.glob("*.npz"))
         root = self._root
         existing = self._key_index()
+        manifest = Manifest.load(self.store)
+        metas = {a: {"chunks": root[a].chunks} for a in SAMPLE_ARRAYS}
         added = 0
         for path in files:
             try:
-                with np.load(path, allow_pickle=False) as data:
-                    keys, bits, s = data["keys"].tolist(), data["bits"], data["s"]
-                    status, info = data["status"], data["info"]
-            except (OSError, ValueError, KeyError, EOFError):
-                path.rename(path.with_suffix(".corrupt"))  # kept for inspection, never merged
+                keys, bits, s, status, info = self._read_journal(path)
+            except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+                bad = path.rename(path.with_suffix(".corrupt"))  # kept, never merged
+                why = f"{type(exc).__name__}: {exc}"
+                _log.warning(
+                    f"dataset journal: {path} unreadable ({why}); set aside as {bad.name}, "
+                    "its samples are computed again by the next generate"
+                )
                 continue
             new_rows: list[int] = []
+            replace: list[tuple[int, int]] = []
             seen: set[str] = set()
             for j, key in enumerate(keys):
                 if key in seen:
@@ -243,18 +297,25 @@ class Dataset:
                 if row is None:
                     new_rows.append(j)
                 elif root["status"][row] != STATUS_OK and status[j] == STATUS_OK:
-                    for name, value in (
-                        ("bits", bits[j]),
-                        ("s", s[j]),
-                        ("status", status[j]),
-                        ("info", str(info[j])),
-                    ):
-                        root[name][row] = value
+                    replace.append((row, j))
+            start = root["valid"].shape[0]
+            stop = start + len(new_rows)
+            if manifest is not None:
+                touched = files_touched(metas, [r for r, _ in replace], start, stop)
+                if not touched <= manifest.pending:
+                    manifest.pending |= touched
+                    manifest.save(self.store)  # before the files change
+            for row, j in replace:
+                for name, value in (
+                    ("bits", bits[j]),
+                    ("s", s[j]),
+                    ("status", status[j]),
+                    ("info", str(info[j])),
+                ):
+                    root[name][row] = value
             if new_rows:
                 sel = np.array(new_rows)
-                start = root["valid"].shape[0]
-                stop = start + sel.size
-                for name in ("bits", "s", "status", "valid", "key", "info"):
+                for name in SAMPLE_ARRAYS:
                     arr = root[name]
                     arr.resize((stop, *arr.shape[1:]))
                 root["bits"][start:stop] = bits[sel]
@@ -269,63 +330,154 @@ class Dataset:
                     existing[keys[j]] = start + r
                 added += sel.size
             path.unlink()
+        if manifest is None:
+            manifest = Manifest.build(self.store)
+        else:
+            manifest.update(self.store, set(manifest.pending))
+        manifest.save(self.store)
         return added
+
+    def _read_journal(self, path: Path) -> tuple[list[str], Any, Any, Any, Any]:
+        """Arrays of one journal file, their shapes checked against the dataset."""
+        with np.load(path, allow_pickle=False) as data:
+            keys, bits, s = data["keys"].tolist(), data["bits"], data["s"]
+            status, info = data["status"], data["info"]
+        n, nf, d = len(keys), len(self.attrs["frequency_ghz"]), self._root["bits"].shape[1]
+        shapes = (bits.shape, s.shape, status.shape, info.shape)
+        if shapes != ((n, d), (n, nf, 2, 2), (n,), (n,)):
+            raise ValueError(f"shapes {shapes} do not fit the dataset")
+        return keys, bits, s, status, info
+
+    def _finish_pending(self) -> None:
+        """Hash the files a killed consolidation left pending (after they pass the check)."""
+        manifest = Manifest.load(self.store)
+        if manifest is None or not manifest.pending:
+            return
+        with self._lock(exclusive=True):
+            found = scan(self.store, deep=True)
+            if found:
+                raise DatasetDamaged(self.path, found)
+            manifest = Manifest.load(self.store)
+            if manifest is not None and manifest.pending and not any(self.journal.glob("*.npz")):
+                manifest.update(self.store, set(manifest.pending))
+                manifest.save(self.store)
 
     def _key_index(self) -> dict[str, int]:
         keys = self._root["key"][:]
         valid = self._root["valid"][:]
         return {str(k): i for i, (k, v) in enumerate(zip(keys, valid, strict=True)) if v}
 
+    # ----- integrity -----------------------------------------------------------------------
+    def _lock(self, exclusive: bool) -> contextlib.AbstractContextManager:
+        return lock(self.path / ".consolidate.lock", exclusive)
+
+    def check(self, deep: bool = True) -> Scan:
+        """Find damaged files (see :func:`~rfdesign.datasets.manifest.scan`); false if none.
+
+        Args:
+            deep: Hash every file with a manifest entry and decode every other chunk (the
+                check of :meth:`open`); false compares sizes only.
+        """
+        with self._lock(exclusive=False):
+            return scan(self.store, deep=deep)
+
+    def verify(self, deep: bool = True) -> None:
+        """Raise :class:`DatasetDamaged` if :meth:`check` finds damage."""
+        found = self.check(deep)
+        if found:
+            raise DatasetDamaged(self.path, found)
+
+    def seal(self) -> Path:
+        """Verify the store, then write a manifest of all its files; returns the manifest.
+
+        For datasets made before manifests existed (their chunks are checked by decoding).
+        """
+        with self._lock(exclusive=True):
+            found = scan(self.store)
+            if found:
+                raise DatasetDamaged(self.path, found)
+            Manifest.build(self.store).save(self.store)
+        return self.store / ".manifest.json"
+
+    def repair(self) -> dict:
+        """Rewrite the dataset without the rows of damaged files; a fresh manifest.
+
+        ``key`` is recomputed from ``bits``, ``status`` from ``info`` and ``s``, and rows
+        of a damaged ``valid`` chunk are kept where their stored key matches their bits;
+        rows with a damaged ``bits``, ``s`` or ``info`` chunk are dropped. The next
+        generation run with the same arguments computes the dropped layouts again.
+
+        Returns:
+            ``damaged`` (files), ``kept`` (rows), ``lost`` (stored samples dropped),
+            ``unverifiable`` (rows of unknown validity dropped), ``lost_bits`` (their layouts).
+
+        Raises:
+            DatasetDamaged: If the damage is not repairable (the group's metadata).
+        """
+        import zarr
+
+        with self._lock(exclusive=True):
+            report = rewrite_without_damage(self)
+        self._root = zarr.open_group(str(self.store), mode="a")
+        self.attrs = dict(self._root.attrs)
+        return report
+
+    def _read(self, *names: str) -> list[np.ndarray]:
+        """Arrays ``names`` in full, their files checked (sizes) first; damage raises."""
+        with self._lock(exclusive=False):
+            found = scan(self.store, deep=False, arrays=names)
+            if found:
+                raise DatasetDamaged(self.path, found)
+            try:
+                return [self._root[name][:] for name in names]
+            except Exception as exc:  # a decoder's error on a chunk whose size looks right
+                found = scan(self.store, deep=True, arrays=names)
+                if found:
+                    raise DatasetDamaged(self.path, found) from exc
+                raise
+
+    def _rows(self, *names: str, include_failed: bool = False) -> list[np.ndarray]:
+        """The mask of stored (successful unless ``include_failed``) rows, then ``names``."""
+        valid, status, *arrays = self._read("valid", "status", *names)
+        return [valid if include_failed else valid & (status == STATUS_OK), *arrays]
+
     # ----- reading -------------------------------------------------------------------------
     @property
     def f_ghz(self) -> np.ndarray:
         """Frequencies in GHz, shape ``F``."""
-        return self._root["frequency_ghz"][:]
-
-    def _mask(self, include_failed: bool = False) -> np.ndarray:
-        valid = self._root["valid"][:]
-        if include_failed:
-            return valid
-        return valid & (self._root["status"][:] == STATUS_OK)
+        return self._read("frequency_ghz")[0]
 
     def keys(self, include_failed: bool = False) -> set[str]:
         """Keys of stored samples (successful ones unless ``include_failed``)."""
-        return set(self._root["key"][:][self._mask(include_failed)].tolist())
+        m, key = self._rows("key", include_failed=include_failed)
+        return set(key[m].tolist())
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray]:
         """Successful samples: bits ``N x d`` (uint8) and S ``N x F x 2 x 2`` (complex)."""
-        m = self._mask()
-        idx = np.nonzero(m)[0]
-        return self._root["bits"].get_orthogonal_selection((idx, slice(None))), (
-            self._root["s"][:][idx]
-            if idx.size
-            else np.zeros((0, *self._root["s"].shape[1:]), complex)
-        )
+        m, bits, s = self._rows("bits", "s")
+        return bits[m], s[m]
 
     def infos(self, include_failed: bool = True) -> list[dict]:
         """Per-sample provenance (with ``error`` for failures)."""
-        idx = np.nonzero(self._mask(include_failed))[0]
-        raw = self._root["info"][:]
-        return [json.loads(raw[i]) for i in idx]
+        m, raw = self._rows("info", include_failed=include_failed)
+        return [json.loads(x) for x in raw[m]]
 
     def failures(self) -> list[tuple[str, str]]:
         """``(layout bits, error)`` of every failed sample."""
-        status = self._root["status"][:]
-        m = self._root["valid"][:] & (status == STATUS_FAILED)
-        raw = self._root["info"][:]
+        valid, status, raw = self._read("valid", "status", "info")
         out = []
-        for i in np.nonzero(m)[0]:
+        for i in np.nonzero(valid & (status == STATUS_FAILED))[0]:
             info = json.loads(raw[i])
             out.append((info.get("bits", ""), info.get("error", "")))
         return out
 
     def __len__(self) -> int:
-        return int(self._mask().sum())
+        return int(self._rows()[0].sum())
 
     def summary(self) -> dict:
         """Counts and provenance: ``samples``, ``unique``, ``failed``, solver, settings, ..."""
-        keys = self._root["key"][:][self._root["valid"][:]]
-        status = self._root["status"][:][self._root["valid"][:]]
+        valid, status, keys, f = self._read("valid", "status", "key", "frequency_ghz")
+        keys, status = keys[valid], status[valid]
         ok = int((status == STATUS_OK).sum())
         return {
             "samples": ok,
@@ -339,14 +491,14 @@ class Dataset:
             "n_bits": len(self._root["bits"].shape) and self._root["bits"].shape[1],
             "solver": self.attrs["solver"],
             "settings": self.attrs["settings"],
-            "frequency_ghz": [self.f_ghz[0], self.f_ghz[-1], len(self.f_ghz)],
+            "frequency_ghz": [f[0], f[-1], len(f)],
             "provenance": self.attrs.get("provenance", {}),
         }
 
     def content_hash(self) -> str:
         """sha256 of identity plus sorted keys and S of all successful samples."""
-        _, s = self.arrays()
-        keys = self._root["key"][:][self._mask()]
+        m, keys, s = self._rows("key", "s")
+        keys, s = keys[m], s[m]
         order = np.argsort(keys)
         h = hashlib.sha256(
             json.dumps(
@@ -366,16 +518,15 @@ class Dataset:
         """
         import xarray as xr
 
-        bits, s = self.arrays()
-        keys = self._root["key"][:][self._mask()]
+        m, bits, s, keys, f = self._rows("bits", "s", "key", "frequency_ghz")
         return xr.Dataset(
             {
-                "s": (("sample", "frequency", "out_port", "in_port"), s),
-                "bits": (("sample", "bit"), bits),
+                "s": (("sample", "frequency", "out_port", "in_port"), s[m]),
+                "bits": (("sample", "bit"), bits[m]),
             },
             coords={
-                "frequency": ("frequency", self.f_ghz, {"units": "GHz"}),
-                "key": ("sample", keys),
+                "frequency": ("frequency", f, {"units": "GHz"}),
+                "key": ("sample", keys[m]),
             },
             attrs={
                 "solver": self.attrs["solver"],
@@ -391,8 +542,8 @@ class Dataset:
         """
         if not 0 < test_fraction < 1:
             raise ValueError("test_fraction: must be between 0 and 1")
-        keys = self._root["key"][:][self._mask()]
-        order = np.argsort(keys)
+        m, keys = self._rows("key")
+        order = np.argsort(keys[m])
         rng = np.random.default_rng(seed)
         perm = order[rng.permutation(len(order))]
         n_test = round(test_fraction * len(perm))
@@ -413,17 +564,17 @@ class Dataset:
                 raise DatasetError(f"merge: {ds.path} differs from {first.path} in its settings")
         target = cls._create_like(first, out)
         for ds in datasets:
-            root = ds._root
-            m = root["valid"][:]
-            idx = np.nonzero(m)[0]
-            if idx.size:
+            m, keys, bits, s, status, info = ds._rows(
+                "key", "bits", "s", "status", "info", include_failed=True
+            )
+            if m.any():
                 target.write_chunk(
                     Chunk(
-                        keys=root["key"][:][idx].tolist(),
-                        bits=root["bits"][:][idx],
-                        s=root["s"][:][idx],
-                        status=root["status"][:][idx],
-                        info=[json.loads(x) for x in root["info"][:][idx]],
+                        keys=keys[m].tolist(),
+                        bits=bits[m],
+                        s=s[m],
+                        status=status[m],
+                        info=[json.loads(x) for x in info[m]],
                     )
                 )
         target.consolidate()
@@ -443,8 +594,9 @@ class Dataset:
             zarr.DirectoryStore(str(out / "dataset.zarr")),
         )
         root = zarr.open_group(str(out / "dataset.zarr"), mode="a")
-        for name in ("bits", "s", "status", "valid", "key", "info"):
+        for name in SAMPLE_ARRAYS:
             root[name].resize((0, *root[name].shape[1:]))
+        Manifest.build(out / "dataset.zarr").save(out / "dataset.zarr")
         return cls(out)
 
 
