@@ -37,8 +37,6 @@ import numpy as np
 from rfdesign.core.registry import Registry
 from rfdesign.layouts.layout import Layout
 
-_log = logging.getLogger(__name__)
-
 log = logging.getLogger("rfdesign.solvers")
 
 Z0_REFERENCE_OHM = 50.0
@@ -344,7 +342,7 @@ class ResultCache:
             os.replace(p, bad)
         except OSError:
             pass  # another process set it aside first, or the folder is read-only
-        _log.warning("result cache: %s %s; set aside as %s, recomputing", p, reason, bad.name)
+        log.warning("result cache: %s %s; set aside as %s, recomputing", p, reason, bad.name)
 
     def put(self, key: str, s: np.ndarray, info: dict) -> Path:
         """Store ``(S, info)`` under ``key`` atomically, with their sha256."""

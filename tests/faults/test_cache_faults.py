@@ -55,7 +55,7 @@ def cached(tmp_path):
 def test_bad_entry_is_a_miss_logged_once_and_simulate_runs_again(cached, caplog, fault):
     solver, _, entry = cached
     fault(entry)
-    with caplog.at_level(logging.WARNING, logger="rfdesign.solvers.base"):
+    with caplog.at_level(logging.WARNING, logger="rfdesign.solvers"):
         net = solver.simulate(LAYOUT, F)  # before: zipfile.BadZipFile from ResultCache.get
     lines = [r.getMessage() for r in caplog.records]
     assert len(lines) == 1 and str(entry) in lines[0] and "\n" not in lines[0]
