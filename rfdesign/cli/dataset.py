@@ -17,7 +17,21 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from rfdesign.cli.common import err, fail, out
+from rfdesign.cli.common import (
+    CLUSTER_DEFAULT,
+    ClusterOption,
+    PointsOption,
+    PresetOption,
+    SolverOption,
+    StartGhzOption,
+    StopGhzOption,
+    WorkersOption,
+    check_out_dir,
+    deprecated_alias,
+    err,
+    fail,
+    out,
+)
 
 dataset_app = typer.Typer(help="Generate and inspect datasets.", no_args_is_help=True)
 
@@ -26,21 +40,21 @@ dataset_app = typer.Typer(help="Generate and inspect datasets.", no_args_is_help
 def generate_cmd(
     out_dir: Annotated[Path, typer.Option("--out", help="Dataset folder (created or resumed).")],
     grid: Annotated[str, typer.Option(help="Grid preset name.")] = "ka_pixel_4x5",
-    solver: Annotated[str, typer.Option(help="Solver: circuit, openems or meep.")] = "circuit",
-    preset: Annotated[str, typer.Option(help="Mesh preset of full-wave solvers.")] = "standard",
+    solver: SolverOption = "circuit",
+    preset: PresetOption = "standard",
     threads: Annotated[int, typer.Option(min=1, help="Threads per simulation.")] = 1,
     sampler: Annotated[str, typer.Option(help="all, random or sobol.")] = "random",
     n: Annotated[int | None, typer.Option("--n", min=1, help="Number of layouts.")] = None,
     seed: Annotated[int, typer.Option(min=0, help="Seed of the sampler.")] = 0,
-    cluster: Annotated[
-        str, typer.Option(help="none, local, slurm, pbs or a scheduler address.")
-    ] = "local",
-    workers: Annotated[int | None, typer.Option(min=1, help="Workers (or cluster jobs).")] = None,
+    cluster: ClusterOption = CLUSTER_DEFAULT,
+    workers: WorkersOption = None,
     retries: Annotated[int, typer.Option(min=0, help="Extra attempts per failed layout.")] = 1,
     chunk: Annotated[int | None, typer.Option(min=1, help="Layouts per task.")] = None,
-    f_start: Annotated[float, typer.Option(help="First frequency in GHz.")] = 34.0,
-    f_stop: Annotated[float, typer.Option(help="Last frequency in GHz.")] = 46.0,
-    points: Annotated[int, typer.Option(min=2, help="Frequency points.")] = 51,
+    start_ghz: StartGhzOption = 34.0,
+    stop_ghz: StopGhzOption = 46.0,
+    points: PointsOption = 51,
+    f_start: Annotated[float | None, typer.Option("--f-start", hidden=True)] = None,
+    f_stop: Annotated[float | None, typer.Option("--f-stop", hidden=True)] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the run report as JSON.")] = False,
 ) -> None:
     """Simulate layouts into a dataset; skips stored ones, resumes after any interruption.
@@ -50,6 +64,9 @@ def generate_cmd(
     """
     import numpy as np
 
+    start_ghz = deprecated_alias("--f-start", "--start-ghz", f_start, start_ghz)
+    stop_ghz = deprecated_alias("--f-stop", "--stop-ghz", f_stop, stop_ghz)
+    check_out_dir(out_dir)
     from rfdesign.cluster import executor_for
     from rfdesign.core.version import __version__
     from rfdesign.datasets.generate import generate, sample_bits
@@ -67,15 +84,15 @@ def generate_cmd(
     except ValueError as exc:
         fail(str(exc))
         return
-    if not 0 < f_start < f_stop:
-        fail(f"--f-start/--f-stop: need 0 < f_start < f_stop, got {f_start}, {f_stop}")
+    if not 0 < start_ghz < stop_ghz:
+        fail(f"--start-ghz/--stop-ghz: need 0 < start < stop, got {start_ghz}, {stop_ghz}")
     try:
         settings = settings_from_options(cls, preset=preset, threads=threads)
     except ValueError as exc:
         fail(str(exc))
         return
     runner = cls(settings)
-    f = np.linspace(f_start, f_stop, points)
+    f = np.linspace(start_ghz, stop_ghz, points)
     provenance = {
         "rfdesign": __version__,
         "solver_version": runner.version,
@@ -220,6 +237,7 @@ def merge_cmd(
     """Merge datasets made with the same grid, solver settings and frequencies."""
     from rfdesign.datasets.store import Dataset, DatasetError
 
+    check_out_dir(out_dir)
     try:
         merged = Dataset.merge(sources, out_dir)
     except DatasetError as exc:

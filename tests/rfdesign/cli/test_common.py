@@ -86,7 +86,7 @@ def test_an_unwritable_out_is_named_with_the_reason(tmp_path, monkeypatch):
 
 
 # ----- one vocabulary ------------------------------------------------------------------------
-OWNED_ELSEWHERE = {"design", "dataset generate"}
+OWNED_ELSEWHERE: set[str] = set()
 """Commands whose options are renamed in their own modules (issue 21); drop them once done."""
 
 
