@@ -194,18 +194,13 @@ def _line_progress(disable: bool) -> Callable[[str, int, int], None]:
     import sys
     import time
 
+    from rfdesign.core.progress import TenthSteps
+
     t0 = time.perf_counter()
-    last: dict[str, int] = {}
+    steps = TenthSteps()
 
     def progress(stage: str, done: int, total: int) -> None:
-        if disable:
-            return
-        step = max(1, total // 10)
-        prev = last.get(stage)
-        last[stage] = done
-        if prev is not None and done not in (0, total) and done // step == prev // step:
-            return
-        if prev == done:
+        if disable or not steps.due(stage, done, total):
             return
         print(
             f"[{time.perf_counter() - t0:7.1f} s] {stage} {done}/{total}",

@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 
 from rfdesign.core.paths import check_writable_dir
+from rfdesign.core.progress import TenthSteps
 from rfdesign.core.version import __version__
 from rfdesign.design import sensitivity
 from rfdesign.design.evaluator import SearchModel, search_model
@@ -295,15 +296,13 @@ def _provenance(
 def _progress_with_log(
     progress: Callable[[str, int, int], None] | None,
 ) -> Callable[[str, int, int], None]:
-    """``progress`` plus an INFO log line per step (throttled to one per 10 % of a stage)."""
-    last: dict[str, int] = {}
+    """``progress`` plus an INFO log line at the start, each tenth and the end of a stage."""
+    steps = TenthSteps()
 
     def say(stage: str, done: int, total: int) -> None:
         if progress is not None:
             progress(stage, done, total)
-        step = max(1, total // 10)
-        if done in (0, total) or done // step != last.get(stage, -1) // step:
+        if steps.due(stage, done, total):
             log.info("%s: %d/%d", stage, done, total)
-        last[stage] = done
 
     return say
