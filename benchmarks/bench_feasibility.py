@@ -3,7 +3,7 @@
 For the band-pass and high-pass specs, the best worst margin that any N-resonator
 coupling matrix reaches (every coupling free: all topologies, cross couplings and source-load
 coupling included), for N = 3..5 and a range of resonator unloaded Q, with
-:func:`rfdesign.optimizers.coupling_matrix.best_margin` (seeded differential evolution from
+:func:`rfdesign.optimizers.synthesis.bound.best_margin` (seeded differential evolution from
 Chebyshev starts, then Nelder-Mead). A numerical search: a negative margin is strong evidence,
 not a proof, that no such filter exists. The measured Q of the resonators this project's
 pixel grids can draw (openEMS) is in docs/design_space.md.
@@ -28,7 +28,7 @@ QUS = (100.0, 200.0, 400.0, 1000.0, np.inf)
 def run(maxiter: int = 100, popsize: int = 10) -> str:
     """The Markdown table."""
     from rfdesign.evaluation import spec_mask_set
-    from rfdesign.optimizers.coupling_matrix import best_margin
+    from rfdesign.optimizers.synthesis.bound import best_margin
     from rfdesign.spec import load_spec
 
     root = Path(__file__).resolve().parents[1]

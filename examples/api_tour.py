@@ -5,7 +5,7 @@ import numpy as np
 
 from rfdesign import DesignResult, design_filter, load_spec
 from rfdesign.datasets.store import load_reference
-from rfdesign.evaluation import evaluate_network, spec_mask_set
+from rfdesign.evaluation import evaluate_network, spec_mask_set, spec_masks
 from rfdesign.layouts import Layout
 from rfdesign.layouts.export import write_gds, write_png
 from rfdesign.solvers.base import ResultCache, get_solver
@@ -70,8 +70,8 @@ spec8 = spec.model_copy(update={"grid": "ka_pixel_8x8"})
 proposals = propose_for_spec(spec8, 8)  # the committed GAN: distinct bits, no corner contacts
 # train your own with train_layout_gan(grid, f_ghz, folder) or `rfdesign gan train`
 
-from rfdesign.optimizers.coupling_matrix import best_margin  # is the spec feasible at all?
 from rfdesign.optimizers.space_mapping import space_map  # asm, tr-asm, osm, ism
+from rfdesign.optimizers.synthesis.bound import best_margin  # best of any N-resonator matrix
 
 sm = space_map(  # any coarse and fine callables: here two shifted quadratics
     lambda x: x,
@@ -83,3 +83,8 @@ sm = space_map(  # any coarse and fine callables: here two shifted quadratics
 )
 sm.x, sm.n_fine, sm.history
 best_margin(spec_mask_set(spec), n=4, qu=400.0, f0_ghz=42.0, fbw=2 / 42).worst_margin_db
+
+from rfdesign.optimizers.synthesis import synthesize  # order, zeros, coupling matrix, verdict
+
+syn = synthesize(spec_masks(spec), qu=1000.0)  # order, zeros, margins, minimum Qu
+print(syn.verdict, syn.matrix or syn.needed, sep="\n")

@@ -10,7 +10,8 @@ Mansour 2007, sec. 3.9 and 8.1):
 * high-pass: ``Omega = -fc / f``.
 
 Resonator loss: a band-pass resonator of unloaded quality ``Qu`` shifts its diagonal entry by
-``-j / (FBW Qu)`` (Cameron et al. 2007, sec. 4.? "dissipation"; Cohn, Proc. IRE 1959); for the
+``-j / (FBW Qu)`` (Cameron et al. 2007, ch. 8; Cohn, "Dissipation loss in multiple-coupled-
+resonator filters", Proc. IRE 47(8), 1959); for the
 other classes the loss is the prototype evaluated at the complex frequency ``f (1 - j/(2 Qu))``
 (a resonance of quality Qu has its pole ``f0 / (2 Qu)`` off the real axis).
 """
@@ -49,9 +50,14 @@ class FrequencyMap:
             raise ValueError(f"fbw: must be > 0, got {self.fbw}")
 
     @classmethod
-    def from_edges(cls, kind: FilterKind, f1_ghz: float, f2_ghz: float | None = None) -> FrequencyMap:
-        """The map whose passband edges (band-stop: the pass edges around the stop band) are
-        ``f1 < f2``; low/high-pass take the cut-off ``f1`` only."""
+    def from_edges(
+        cls, kind: FilterKind, f1_ghz: float, f2_ghz: float | None = None
+    ) -> FrequencyMap:
+        """The map of passband edges ``f1 < f2`` (GHz).
+
+        Band-stop: the pass edges around the stop band; low- and high-pass take the cut-off
+        ``f1`` only.
+        """
         if kind in ("lowpass", "highpass"):
             return cls(kind, float(f1_ghz), 1.0)
         if f2_ghz is None or not f2_ghz > f1_ghz > 0:

@@ -157,8 +157,7 @@ class CouplingMatrix:
         n = self.order
         q = self.qu if isinstance(self.qu, float) else list(self.qu)
         head = (
-            f"{self.fmap.kind}, N = {n}, f0 = {self.f0_ghz:.6g} GHz, FBW = {self.fbw:.6g}, "
-            f"Qu = {q}"
+            f"{self.fmap.kind}, N = {n}, f0 = {self.f0_ghz:.6g} GHz, FBW = {self.fbw:.6g}, Qu = {q}"
         )
         labels = _labels(n)
         width = digits + 4

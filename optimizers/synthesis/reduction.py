@@ -63,7 +63,24 @@ def _clean(m: np.ndarray, allowed: np.ndarray) -> np.ndarray:
     """Set forbidden entries (which must be round-off) and tiny couplings to exact zero."""
     out = np.where(allowed, m, 0.0)
     out[np.abs(out) < ZERO_TOL] = 0.0
-    return 0.5 * (out + out.T)
+    return positive_main_line(0.5 * (out + out.T))
+
+
+def positive_main_line(m: np.ndarray) -> np.ndarray:
+    """Resonator signs flipped so that the main line ``M_S1, M_12, ..., M_N-1,N`` is positive.
+
+    ``D M D`` with ``D = diag(+-1)`` on the resonators is a similarity transform that leaves S
+    unchanged; positive main-line couplings are the convention of Cameron et al.'s printed
+    matrices. Stops at the first zero main-line entry.
+    """
+    m = np.array(m, float)
+    n = len(m) - 2
+    d = np.ones(n + 2)
+    for k in range(n):
+        if m[k, k + 1] == 0:
+            break
+        d[k + 1] = d[k] * np.sign(m[k, k + 1])
+    return m * np.outer(d, d)
 
 
 def fold(m: np.ndarray) -> np.ndarray:
@@ -191,4 +208,4 @@ def to_topology(
         )
     out = transform(best)
     out = np.where(allowed, out, 0.0)
-    return 0.5 * (out + out.T)
+    return positive_main_line(0.5 * (out + out.T))

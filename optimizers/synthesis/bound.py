@@ -1,14 +1,4 @@
-"""Coupling-matrix filters with lossy resonators: what N resonators of quality Qu can achieve.
-
-A filter of N coupled resonators, whatever its layout, is described by the N+2 coupling matrix
-``M`` (source, resonators 1..N, load; Cameron, Kudsia and Mansour, "Microwave Filters for
-Communication Systems", Wiley 2007, ch. 8). With the low-pass frequency variable
-``Omega = (f/f0 - f0/f) / FBW`` and the matrix ``A = Omega W - j R + M`` (``W`` = 1 on the
-resonators, ``R`` = 1 on source and load), the scattering parameters are
-
-    S11 = 1 + 2j [A^-1]_00,    S21 = -2j [A^-1]_{N+1,0}.
-
-A resonator of unloaded quality ``Qu`` shifts its diagonal entry by ``-j / (FBW Qu)``.
+"""An upper bound by search: the best worst margin any N-resonator coupling matrix reaches.
 
 :func:`best_margin` searches the couplings (every entry, so every topology of N resonators,
 cross couplings and source-load coupling included) for the largest worst margin of a spec's
@@ -26,34 +16,16 @@ import numpy as np
 
 from rfdesign.core.db import s_db
 from rfdesign.optimizers.masks import DB_FLOOR, MaskSet
-
-
-def chebyshev_g(n: int, ripple_db: float) -> np.ndarray:
-    """Low-pass prototype values ``g0 .. g_{n+1}`` of an n-pole Chebyshev response.
-
-    Args:
-        n: Number of resonators.
-        ripple_db: Passband ripple in dB.
-
-    Returns:
-        ``n + 2`` values (Matthaei, Young and Jones 1964, eq. 4.05-2).
-    """
-    beta = np.log(1.0 / np.tanh(ripple_db * np.log(10) / 40))
-    gam = np.sinh(beta / (2 * n))
-    k = np.arange(1, n + 1)
-    a = np.sin((2 * k - 1) * np.pi / (2 * n))
-    b = gam**2 + np.sin(k * np.pi / n) ** 2
-    g = np.empty(n + 2)
-    g[0] = 1.0
-    g[1] = 2 * a[0] / gam
-    for i in range(2, n + 1):
-        g[i] = 4 * a[i - 2] * a[i - 1] / (b[i - 2] * g[i - 1])
-    g[n + 1] = 1.0 if n % 2 else 1.0 / np.tanh(beta / 4) ** 2
-    return g
+from rfdesign.optimizers.synthesis.mapping import FrequencyMap
+from rfdesign.optimizers.synthesis.matrix import CouplingMatrix
+from rfdesign.optimizers.synthesis.polynomials import chebyshev_g
 
 
 def chebyshev_matrix(n: int, ripple_db: float) -> np.ndarray:
-    """The inline N+2 coupling matrix of an n-pole Chebyshev filter (no cross couplings)."""
+    """The inline N+2 coupling matrix of an n-pole Chebyshev filter.
+
+    ``M_i,i+1 = 1 / sqrt(g_i g_i+1)`` (Matthaei, Young and Jones 1964, sec. 4.05).
+    """
     g = chebyshev_g(n, ripple_db)
     m = np.zeros((n + 2, n + 2))
     for i in range(n + 1):
@@ -64,31 +36,13 @@ def chebyshev_matrix(n: int, ripple_db: float) -> np.ndarray:
 def response(
     m: np.ndarray, f_ghz: np.ndarray, f0_ghz: float, fbw: float, qu: float = np.inf
 ) -> tuple[np.ndarray, np.ndarray]:
-    """S11 and S21 of coupling matrix ``m`` at ``f_ghz``.
+    """S11 and S21 of band-pass coupling matrix ``m`` at ``f_ghz`` (GHz).
 
-    Args:
-        m: Symmetric N+2 coupling matrix (source first, load last).
-        f_ghz: Frequencies in GHz, shape ``F``.
-        f0_ghz: Centre frequency in GHz.
-        fbw: Fractional bandwidth that normalises the couplings.
-        qu: Unloaded quality factor of every resonator (``inf`` = lossless).
-
-    Returns:
-        Complex S11 and S21, each shape ``F``.
+    A shorthand for :meth:`CouplingMatrix.s_params` of ``CouplingMatrix(m, FrequencyMap(
+    "bandpass", f0_ghz, fbw), qu)``.
     """
-    m = np.asarray(m, float)
-    n2 = len(m)
-    f = np.asarray(f_ghz, float)
-    omega = (f / f0_ghz - f0_ghz / f) / fbw - 1j / (fbw * qu)
-    w = np.ones(n2)
-    w[[0, -1]] = 0.0
-    r = np.zeros(n2)
-    r[[0, -1]] = 1.0
-    a = omega[:, None, None] * np.diag(w)[None] - 1j * np.diag(r)[None] + m[None]
-    rhs = np.zeros((len(f), n2, 1), complex)
-    rhs[:, 0, 0] = 1.0
-    col = np.linalg.solve(a, rhs)[:, :, 0]
-    return 1 + 2j * col[:, 0], -2j * col[:, -1]
+    s = CouplingMatrix(m, FrequencyMap("bandpass", f0_ghz, fbw), qu).s_params(f_ghz)
+    return s[:, 0, 0], s[:, 1, 0]
 
 
 @dataclass(frozen=True)
@@ -110,6 +64,10 @@ class BoundResult:
     matrix: np.ndarray
     f0_ghz: float
     fbw: float
+
+    def coupling_matrix(self) -> CouplingMatrix:
+        """The found matrix as a :class:`CouplingMatrix` (band-pass map, resonators of Qu)."""
+        return CouplingMatrix(self.matrix, FrequencyMap("bandpass", self.f0_ghz, self.fbw), self.qu)
 
 
 def _pack_index(n: int) -> tuple[np.ndarray, np.ndarray]:

@@ -3,13 +3,13 @@
 import numpy as np
 import pytest
 
-from rfdesign.optimizers.coupling_matrix import (
+from rfdesign.optimizers.masks import Mask, MaskSet
+from rfdesign.optimizers.synthesis.bound import (
     best_margin,
     chebyshev_g,
     chebyshev_matrix,
     response,
 )
-from rfdesign.optimizers.masks import Mask, MaskSet
 
 F0, FBW = 42.0, 2.0 / 42.0
 
