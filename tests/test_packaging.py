@@ -10,6 +10,7 @@ REPO = Path(__file__).resolve().parents[1]
 def test_engine_packages_import_from_outside_the_repo(tmp_path):
     code = (
         "import rfdesign.solvers, rfdesign.surrogates, rfdesign.optimizers, rfdesign.layouts, "
+        "rfdesign.optimizers.synthesis, "
         "rfdesign.scattering, rfdesign.core, "
         "rfdesign.spec, pathlib; "
         "print(pathlib.Path(rfdesign.layouts.__file__).resolve().parent.name)"

@@ -60,7 +60,8 @@ def test_chebyshev_order_follows_the_textbook_formula():
     rl, la = 20.0, 40.0
     for ws in (1.6, 2.0, 3.0):
         f_lo, f_hi = fm.frequency(np.array([-ws, ws]))
-        masks = pass_masks(9.0, 11.0, s21=-0.5, s11=-rl) + [
+        masks = [
+            *pass_masks(9.0, 11.0, s21=-0.5, s11=-rl),
             stop("low", 5.0, float(f_lo), -la),
             stop("high", float(f_hi), 16.0, -la),
         ]
@@ -107,7 +108,8 @@ def test_minimum_qu_is_where_the_margin_crosses_zero():
 
 
 def test_asymmetric_spec_puts_its_zero_on_the_tight_side():
-    masks = pass_masks(19.0, 21.0, s11=-15.0) + [
+    masks = [
+        *pass_masks(19.0, 21.0, s11=-15.0),
         stop("low", 12.0, 17.0, -20.0),
         stop("high", 21.4, 26.0, -30.0),
     ]
@@ -117,7 +119,7 @@ def test_asymmetric_spec_puts_its_zero_on_the_tight_side():
 
 
 def test_low_pass_and_band_stop_designs_are_symmetric():
-    lp = synthesize(pass_masks(0.5, 10.0) + [stop("stop", 12.0, 20.0, -40.0)])
+    lp = synthesize([*pass_masks(0.5, 10.0), stop("stop", 12.0, 20.0, -40.0)])
     assert lp.feasible and lp.analysis.symmetric
     np.testing.assert_allclose(np.diag(lp.matrix.m), 0.0, atol=1e-9)
     assert len(lp.chosen.zeros) % 2 == 0
@@ -133,7 +135,7 @@ def test_low_pass_and_band_stop_designs_are_symmetric():
 
 
 def test_impossible_and_unsupported_specs_get_a_verdict_not_an_exception():
-    narrow = pass_masks(10.0, 11.0) + [stop("high", 11.01, 14.0, -60.0)]
+    narrow = [*pass_masks(10.0, 11.0), stop("high", 11.01, 14.0, -60.0)]
     v = synthesize(narrow, max_order=6)
     assert not v.feasible and v.needed_qu == np.inf
     assert "too narrow" in v.verdict
