@@ -40,15 +40,22 @@ class Technology:
         name: E.g. ``"channel housing"``.
         qu: Estimated unloaded Q at the filter's frequency.
         source: How the number was obtained (one line).
+        buildable: False for a modelling assumption that no hardware reaches (PEC metal).
     """
 
     name: str
     qu: float
     source: str
+    buildable: bool = True
 
     def to_dict(self) -> dict:
         """Plain-Python form."""
-        return {"name": self.name, "qu": self.qu, "source": self.source}
+        return {
+            "name": self.name,
+            "qu": self.qu,
+            "source": self.source,
+            "buildable": self.buildable,
+        }
 
 
 def technologies(substrate, f0_ghz: float) -> list[Technology]:
@@ -90,15 +97,23 @@ def technologies(substrate, f0_ghz: float) -> list[Technology]:
             "channel housing, PEC metal",
             float(q_pec),
             f"dielectric loss only (tan delta {substrate.tan_delta:g}): the openEMS model's metal",
+            buildable=False,
         ),
     ]
 
 
 def choose_technology(
-    min_qu: float, techs: list[Technology], headroom: float = 1.2
+    min_qu: float, techs: list[Technology], headroom: float = 1.2, buildable: bool = True
 ) -> Technology | None:
-    """The first (lowest-Q, simplest) technology whose Q exceeds ``headroom * min_qu``."""
+    """The first (lowest-Q, simplest) technology whose Q exceeds ``headroom * min_qu``.
+
+    Args:
+        min_qu: The filter's minimum unloaded Q.
+        techs: Candidates.
+        headroom: Factor on ``min_qu`` a technology must reach (the estimates are rough).
+        buildable: Only technologies that hardware reaches (not PEC models).
+    """
     for t in sorted(techs, key=lambda t: t.qu):
-        if t.qu >= headroom * min_qu:
+        if t.qu >= headroom * min_qu and (t.buildable or not buildable):
             return t
     return None

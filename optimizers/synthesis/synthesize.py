@@ -124,11 +124,7 @@ class Synthesis:
                 f"{z:+.4f} ({float(self.analysis.fmap.frequency(np.array(z))):.3f} GHz)"
                 for z in c.zeros
             )
-            kind = (
-                "all-pole Chebyshev"
-                if not c.zeros
-                else f"generalised Chebyshev, {len(c.zeros)} zeros"
-            )
+            kind = "all-pole Chebyshev" if not c.zeros else f"generalised Chebyshev, {_zeros(c)}"
             lines.append(
                 f"response: N = {c.order}, {kind}; design return loss {c.return_loss_db:.2f} dB"
             )
@@ -151,6 +147,11 @@ class Synthesis:
         lines += [f"  {t.name}: {t.qu:.0f}  ({t.source})" for t in self.technologies]
         lines += ["", "verdict: " + self.verdict, f"({self.seconds:.2f} s)"]
         return "\n".join(lines)
+
+
+def _zeros(c: Candidate) -> str:
+    """``1 zero``, ``2 zeros``."""
+    return f"{len(c.zeros)} zero" + ("s" if len(c.zeros) != 1 else "")
 
 
 def _qtext(q: float | None) -> str:
@@ -323,7 +324,7 @@ def _verdict(
             + f"; needs Qu >= {_qtext(min_q)}."
         )
     elif needed is not None and np.isfinite(needed_qu):
-        zs = "all-pole" if not needed.zeros else f"{len(needed.zeros)} zeros"
+        zs = "all-pole" if not needed.zeros else _zeros(needed)
         text = (
             f"no N <= {max_order} meets these masks at Qu {q}; N = {needed.order} ({zs}) meets "
             f"them from Qu >= {needed_qu:.0f}."
@@ -342,7 +343,15 @@ def _verdict(
     if techs and min_q is not None:
         parts = ", ".join(f"{t.name} about {t.qu:.0f}" for t in techs)
         pick = choose_technology(min_q, list(techs))
-        text += f" Technologies: {parts}" + (
-            f" -> use {pick.name}." if pick else " -> none reaches it on this substrate."
-        )
+        model = choose_technology(min_q, list(techs), buildable=False)
+        text += f" Technologies: {parts}"
+        if pick:
+            text += f" -> use {pick.name}."
+        elif model:
+            text += (
+                f" -> none that can be built reaches it with this substrate and metal; the "
+                f"{model.name} model does, so a design verified there will lose more when built."
+            )
+        else:
+            text += " -> none reaches it on this substrate."
     return text

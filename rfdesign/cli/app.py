@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from rfdesign import __version__
-from rfdesign.cli import dataset, design, gan, layout, scatter, simulate, spec, train
+from rfdesign.cli import dataset, design, gan, layout, scatter, simulate, spec, synthesize, train
 from rfdesign.cli.common import out
 
 app = typer.Typer(
@@ -23,7 +23,7 @@ app = typer.Typer(
     add_completion=False,
 )
 
-for group in (spec, layout, dataset, scatter, gan, design, train, simulate):
+for group in (spec, synthesize, layout, dataset, scatter, gan, design, train, simulate):
     group.register(app)
 
 

@@ -41,6 +41,7 @@ COMMANDS = {  # each must refuse an --out that is a file before it starts any wo
     "scatter simulate": ["scatter", "simulate", "--grid", "8", "--count", "1"],
     "scatter bench": ["scatter", "bench", "--grid", "8", "--no-meep"],
     "gan train": ["gan", "train", "--grid", "ka_pixel_4x5", "--samples", "100"],
+    "synthesize": ["synthesize", str(REPO / "examples" / "ka_highpass.yaml")],
 }
 
 
