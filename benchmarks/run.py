@@ -123,6 +123,13 @@ def bench_feasibility() -> str:
     return run()
 
 
+def bench_synthesis() -> str:
+    """Synthesis of the example specs, and sec. 4's feasibility redone (bench_synthesis.py)."""
+    from bench_synthesis import run
+
+    return run()
+
+
 def bench_space_mapping() -> str:
     """Space mapping vs direct optimisation on openEMS (benchmarks/bench_space_mapping.py)."""
     from bench_space_mapping import run
@@ -167,6 +174,7 @@ BENCHES = {
     "surrogates": bench_surrogates,
     "search": bench_search,
     "feasibility": bench_feasibility,
+    "synthesis": bench_synthesis,
     "space_mapping": bench_space_mapping,
     "mom2d": bench_mom2d,
     "scatter": bench_scatter,

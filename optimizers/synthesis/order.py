@@ -183,9 +183,10 @@ def best_candidate(
     def cost(x: np.ndarray) -> float:
         zeros, rl = unpack(x)
         try:
-            return -judge.worst_of(order, rl, zeros, qu)
+            c = -judge.worst_of(order, rl, zeros, qu)
         except (ValueError, np.linalg.LinAlgError, FloatingPointError):
             return 1e3
+        return c if np.isfinite(c) else 1e3
 
     starts = []
     for spread, rl0 in ((1.05, -1.5), (1.3, 0.0)):  # rl0: about 3 and 10 dB above the required
@@ -221,6 +222,8 @@ def best_candidate(
         if res.fun < best_c:
             best_x, best_c = res.x, res.fun
     zeros, rl = unpack(best_x)
+    if best_c >= 1e3:  # no start gave a realisable response
+        return Candidate(order, zeros, float(rl), -np.inf, {})
     ff = FilteringFunction.chebyshev(order, rl, zeros)
     return Candidate(order, zeros, float(rl), float(-best_c), judge.band_margins(ff, qu))
 
@@ -264,8 +267,8 @@ def choose_order(
         qu: Resonator unloaded Q (``inf``: lossless).
         margin_db: Worst margin the chosen response must reach, dB.
         max_order: Largest N tried.
-        max_zeros: Most finite zeros tried (never more than N - 1, or N - 2 to keep the folded
-            form free of resonator-load couplings).
+        max_zeros: Most finite zeros tried (never more than N; ``N - 1`` zeros need a
+            resonator-load coupling, ``N`` a source-load coupling: fewer zeros are tried first).
 
     Returns:
         ``(chosen or None, every candidate tried (best per N and zero count), judge)``.
@@ -276,7 +279,7 @@ def choose_order(
     for n in range(1, max_order + 1):
         best_n = -np.inf
         prev = None
-        for nfz in range(0, min(max_zeros, max(n - 2, 0)) + 1):
+        for nfz in range(0, min(max_zeros, n) + 1):
             best = None
             splits = _zero_splits(analysis, nfz)
             if nfz >= 3 and prev is not None and not analysis.symmetric:

@@ -115,15 +115,19 @@ def chebyshev_magnitudes(
     eps = abs(p1 / np.polynomial.polynomial.polyval(1.0, f_w)) / np.sqrt(
         10.0 ** (return_loss_db / 10.0) - 1.0
     )
+    if z.size == order and eps <= 1.0:
+        raise ValueError("zeros: fully canonical response with eps <= 1 is not realisable")
+    eps_r = eps / np.sqrt(eps**2 - 1.0) if z.size == order else 1.0
     p_w = np.polynomial.polynomial.polyfromroots(z) if z.size else np.array([1.0])
-    q = f_w.astype(complex)
+    q = f_w.astype(complex) / eps_r
     q[: len(p_w)] -= 1j * p_w / eps
     e_roots = np.roots(q[::-1])
     e_roots = np.where(e_roots.imag < 0, e_roots.conj(), e_roots)
     f_roots = np.roots(f_w[::-1])
     w = np.asarray(omega)[..., None]
     e_abs = np.abs(np.prod(w - e_roots, axis=-1))
-    s11 = np.abs(np.prod(w - f_roots, axis=-1)) / e_abs
+    e_abs = e_abs * np.abs(q[-1])  # 1 by the choice of eps_r; kept exact
+    s11 = np.abs(np.prod(w - f_roots, axis=-1)) / (eps_r * e_abs)
     s21 = (np.abs(np.prod(w - z, axis=-1)) if z.size else 1.0) / (eps * e_abs)
     return s11, s21
 
@@ -149,7 +153,9 @@ class FilteringFunction:
         return_loss_db: Equiripple return loss in the passband ``|Omega| <= 1`` (dB).
         zeros: Finite transmission zeros, normalised Omega (real, sorted).
         eps: The constant of S21 (Cameron eq. 6.28).
-        eps_r: The constant of S11 (1 unless ``nfz = N``; only ``nfz < N`` is built here).
+        eps_r: The constant of S11: 1, or ``eps / sqrt(eps^2 - 1)`` for a fully canonical
+            response (``nfz = N``; Cameron et al. 2007, sec. 6.3), whose S21 does not vanish at
+            infinity (a source-load coupling realises it).
         e: E(s), the Hurwitz pole polynomial.
         f: F(s), the reflection zeros.
         p: P(s), the transmission zeros, times j when ``N - nfz`` is even.
@@ -173,8 +179,9 @@ class FilteringFunction:
         Args:
             order: Degree N >= 1.
             return_loss_db: Passband return loss in dB (> 0).
-            zeros: Up to ``N - 1`` finite transmission zeros in normalised Omega, each real with
-                ``|Omega_n| > 1`` (outside the passband).
+            zeros: Up to ``N`` finite transmission zeros in normalised Omega, each real with
+                ``|Omega_n| > 1`` (outside the passband); ``N - 1`` need a resonator-load and
+                ``N`` a source-load coupling.
 
         Returns:
             The filtering function.
@@ -188,10 +195,10 @@ class FilteringFunction:
             raise ValueError(f"order: must be >= 1, got {order}")
         if not return_loss_db > 0:
             raise ValueError(f"return_loss_db: must be > 0 dB, got {return_loss_db}")
-        if len(zs) > order - 1:
+        if len(zs) > order:
             raise ValueError(
-                f"zeros: at most N - 1 = {order - 1} finite transmission zeros for N = {order} "
-                f"(fully canonical N-zero responses need a source-load coupling), got {len(zs)}"
+                f"zeros: at most N = {order} finite transmission zeros for N = {order}, got "
+                f"{len(zs)}"
             )
         if any(abs(z) <= 1.0 for z in zs):
             raise ValueError(f"zeros: each must lie outside the passband |Omega| > 1, got {zs}")
@@ -200,11 +207,18 @@ class FilteringFunction:
         p_w = _from_roots(np.array(zs))  # P(Omega), monic, real
         eps = float(abs(p_w(1.0) / f_w(1.0)) / np.sqrt(10.0 ** (return_loss_db / 10.0) - 1.0))
         eps_r = 1.0
+        if nfz == order:
+            if eps <= 1.0:
+                raise ValueError(
+                    f"zeros: this fully canonical response is not realisable (eps = {eps:.4g} "
+                    "<= 1): place the zeros further out or lower the return loss"
+                )
+            eps_r = eps / np.sqrt(eps**2 - 1.0)
         # E: roots of F(Omega)/eps_r - j P(Omega)/eps, reflected to Im(Omega) > 0 (LHP in s)
         q = f_w / eps_r - 1j * p_w / eps
         w_roots = q.roots()
         w_roots = np.where(w_roots.imag < 0, w_roots.conj(), w_roots)
-        e = _from_roots(1j * w_roots)
+        e = _from_roots(1j * w_roots)  # monic: |lead(q)| = 1 by the choice of eps_r
         f = _from_roots(1j * f_w.roots())
         p = _from_roots(1j * np.array(zs, complex))
         if (order - nfz) % 2 == 0:

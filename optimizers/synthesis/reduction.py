@@ -55,7 +55,8 @@ def folded_pattern(n: int) -> np.ndarray:
     allowed |= np.abs(i - j) == 1
     allowed |= res & (i == j)
     allowed |= res & ((i + j == n + 1) | (i + j == n + 2))
-    allowed[1, n + 1] = allowed[n + 1, 1] = True  # resonator 1 - load: N - 1 zeros only
+    allowed[1, n + 1] = allowed[n + 1, 1] = True  # resonator 1 - load: N - 1 or N zeros
+    allowed[0, n + 1] = allowed[n + 1, 0] = True  # source - load: N zeros (fully canonical)
     return allowed
 
 
@@ -87,14 +88,15 @@ def fold(m: np.ndarray) -> np.ndarray:
     """The folded canonical form of an N+2 coupling matrix (e.g. the transversal one).
 
     Args:
-        m: Real symmetric N+2 matrix (source first, load last) without source-load coupling.
+        m: Real symmetric N+2 matrix (source first, load last); a source-load coupling is
+            kept as it is (no rotation touches source or load).
 
     Returns:
         The folded matrix; same response to round-off.
 
     Raises:
-        ValueError: If a forbidden element survives the rotations (more than ``N - 1`` finite
-            transmission zeros, or a matrix that is not a filter's).
+        ValueError: If a forbidden element survives the rotations (a matrix that is not a
+            filter's).
     """
     m = np.array(m, float)
     n = len(m) - 2

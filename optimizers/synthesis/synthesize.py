@@ -121,9 +121,12 @@ class Synthesis:
         c = self.chosen
         if c is not None and self.analysis.fmap is not None:
             zs = ", ".join(
-                f"{z:+.4f} ({float(self.analysis.fmap.frequency(np.array(z))):.3f} GHz)"
+                f"{z:+.4f} ({f:.3f} GHz)"
                 for z in c.zeros
+                if (f := float(self.analysis.fmap.frequency(np.array(z)))) > 0
             )
+            if self.analysis.fmap.kind in ("lowpass", "highpass") and c.zeros:
+                zs += " (with their mirror images at -Omega, off the frequency axis)"
             kind = "all-pole Chebyshev" if not c.zeros else f"generalised Chebyshev, {_zeros(c)}"
             lines.append(
                 f"response: N = {c.order}, {kind}; design return loss {c.return_loss_db:.2f} dB"
@@ -202,7 +205,7 @@ def _needed_qu(
     """
     best, best_q = None, np.inf
     for n in (order, order + 1):
-        for nfz in range(0, min(max_zeros, 2, max(n - 2, 0)) + 1):
+        for nfz in range(0, min(max_zeros, 2, n) + 1):
             for lo_n, hi_n in _zero_splits(analysis, nfz):
                 c = best_candidate(judge, analysis, n, lo_n, hi_n, np.inf)
                 if c.worst_margin_db < 0:
@@ -238,8 +241,10 @@ def synthesize(
     Args:
         masks: The spec's masks (:func:`rfdesign.evaluation.spec_masks`).
         qu: Resonator unloaded Q the design must work with (``inf``: lossless).
-        margin_db: Worst margin wanted, dB. When no response reaches it but one meets every
-            mask with less, that one is chosen and the verdict says the margin is thin.
+        margin_db: Worst margin wanted, dB, at most half the passband's insertion-loss
+            allowance (a lossless passband meets its |S21| mask by exactly the allowance). When
+            no response reaches it but one meets every mask with less, that one is chosen and
+            the verdict says the margin is thin.
         max_order: Largest number of resonators tried.
         max_zeros: Most finite transmission zeros tried.
         technologies: Resonator technologies to weigh the minimum Qu against
@@ -262,6 +267,9 @@ def synthesize(
             verdict=f"not synthesised: {'; '.join(analysis.notes) or analysis.filter_class}",
             seconds=time.perf_counter() - t0,
         )
+    if analysis.insertion_loss_db is not None:
+        # a passband |S21| mask cannot be met by more than its own allowance
+        margin_db = min(margin_db, 0.5 * analysis.insertion_loss_db)
     chosen, tried, judge = choose_order(analysis, list(masks), qu, margin_db, max_order, max_zeros)
     thin = False
     if chosen is None:

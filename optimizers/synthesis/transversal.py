@@ -11,7 +11,9 @@ Cameron, Kudsia and Mansour 2007, sec. 8.3)::
 with ``e_i``, ``f_i`` the coefficients of E(s) and F(s)/eps_R. Their partial fractions over the
 common poles ``s = j lambda_k`` give residues ``r21k`` and ``r22k``, and the transversal matrix
 has ``M_kk = -lambda_k``, ``M_Lk = sqrt(r22k)``, ``M_Sk = r21k / sqrt(r22k)``: N resonators each
-coupled to source and load and to nothing else.
+coupled to source and load and to nothing else. A fully canonical response (N finite zeros)
+leaves a constant in ``y21``, realised as the direct source-load coupling ``M_SL`` (Cameron 2003,
+eq. 10).
 """
 
 from __future__ import annotations
@@ -64,4 +66,7 @@ def transversal_matrix(ff: FilteringFunction) -> np.ndarray:
     m[k, k] = -lam
     m[0, k] = m[k, 0] = ms
     m[n + 1, k] = m[k, n + 1] = ml
+    if len(ff.zeros) == n:  # y21 -> j M_SL at infinity
+        k_inf = y21n.coef[-1] / yd.coef[-1]
+        m[0, n + 1] = m[n + 1, 0] = k_inf.imag
     return m

@@ -61,7 +61,13 @@ def test_g_values_match_the_table(ripple, expected):
 
 @pytest.mark.parametrize(
     "n,rl,zeros",
-    [(4, 22.0, (1.3217, 1.8082)), (6, 20.0, (-1.5, 1.4)), (5, 15.0, ()), (7, 25.0, (-2, 1.2, 3))],
+    [
+        (4, 22.0, (1.3217, 1.8082)),
+        (6, 20.0, (-1.5, 1.4)),
+        (5, 15.0, ()),
+        (7, 25.0, (-2, 1.2, 3)),
+        (4, 22.0, (-3.7431, -1.8051, 1.5699, 6.1910)),  # fully canonical
+    ],
 )
 def test_response_is_the_closed_form_filtering_function(n, rl, zeros):
     """|S21|^2 = 1 / (1 + eps^2 C_N^2) with C_N = cosh(sum arccosh x_n) (Cameron eq. 6.12)."""
@@ -71,14 +77,25 @@ def test_response_is_the_closed_form_filtering_function(n, rl, zeros):
     zs = list(zeros) + [np.inf] * (n - len(zeros))
     x = np.array([(w - 1 / z) / (1 - w / z) if np.isfinite(z) else w for z in zs], complex)
     c = np.cosh(np.sum(np.arccosh(x), axis=0)).real
-    # normalise as the polynomial form does: |S11| = RL at the band edge
-    eps2 = 1.0 / (10 ** (rl / 10) - 1.0)
+    # |S21|^2 = 1 / (1 + k^2 C^2), k = eps |F/P|(Omega = 1) / eps_R: 1 / sqrt(10^(RL/10) - 1)
+    # except for the fully canonical case, where eps_R (slightly above 1) changes it by a hair
+    eps2 = (ff.eps / ff.eps_r * abs(ff.f(1j) / ff.p(1j))) ** 2
+    if len(zeros) < n:
+        assert eps2 == pytest.approx(1 / (10 ** (rl / 10) - 1), rel=1e-12)
     s11, s21, s22 = ff.s_params(w)
     np.testing.assert_allclose(np.abs(s21) ** 2, 1 / (1 + eps2 * c**2), rtol=1e-7)
     np.testing.assert_allclose(np.abs(s11) ** 2 + np.abs(s21) ** 2, 1.0, atol=1e-10)
     np.testing.assert_allclose(np.abs(s22), np.abs(s11), atol=1e-10)
     # unitarity: S11 S21* + S21 S22* = 0
     np.testing.assert_allclose(s11 * s21.conj() + s21 * s22.conj(), 0.0, atol=1e-10)
+
+
+def test_fully_canonical_response_keeps_s21_at_infinity():
+    """N zeros: eps_R = eps / sqrt(eps^2 - 1) (Cameron et al. 2007, sec. 6.3), and far from
+    the band |S21| tends to 1/eps (the direct source-load path), not to zero."""
+    ff = FilteringFunction.chebyshev(4, 22.0, (-3.7431, -1.8051, 1.5699, 6.1910))
+    assert ff.eps_r == pytest.approx(ff.eps / np.sqrt(ff.eps**2 - 1))
+    assert np.abs(ff.s_params(np.array([1e6]))[1][0]) == pytest.approx(1 / ff.eps, rel=1e-4)
 
 
 def test_equiripple_return_loss_and_zeros(cameron_4_2):
@@ -110,7 +127,7 @@ def test_ripple_and_return_loss_are_inverse():
     [
         ({"order": 0, "return_loss_db": 20}, "order"),
         ({"order": 4, "return_loss_db": 0}, "return_loss_db"),
-        ({"order": 3, "return_loss_db": 20, "zeros": (2, 3, 4)}, "zeros"),
+        ({"order": 3, "return_loss_db": 20, "zeros": (2, 3, 4, 5)}, "zeros"),
         ({"order": 4, "return_loss_db": 20, "zeros": (0.5,)}, "zeros"),
     ],
 )

@@ -28,6 +28,9 @@ CASES = [
     (7, 20.0, (-2.0, -1.3, 1.25, 1.6, 3.0)),
     (8, 20.0, (-1.3, 1.25, 1.6)),
     (5, 18.0, ()),
+    (4, 22.0, (-3.7431, -1.8051, 1.5699, 6.1910)),  # fully canonical: source-load coupling
+    (3, 20.0, (-2.2, 2.0, 3.5)),
+    (5, 20.0, (-1.6, 1.3, 1.9, 2.5)),  # N - 1 zeros: resonator 1 - load coupling
 ]
 
 # Cameron's 4-2 example realised with trisections S-1-2 and 3-4-L, as printed (transcribed from
@@ -100,6 +103,20 @@ def test_cameron_trisections_are_reproduced():
     printed = positive_main_line(CAMERON_TRISECTIONS)
     np.testing.assert_allclose(load_positive(m), load_positive(printed), atol=2e-4)
     np.testing.assert_allclose(s_of(m), s_of(f), atol=1e-9)
+
+
+def test_fully_canonical_4_4_folded_matrix():
+    """Cameron's (4-4) example (IEEE MTT 51(1), 2003; Cameron et al. 2007, ch. 8): values as
+    recalled here, not checked against the printed page: M_S1 1.0600, M_12 0.8739,
+    M_14 -0.3259, M_SL 0.0151."""
+    f = fold(
+        transversal_matrix(FilteringFunction.chebyshev(4, 22.0, (-3.7431, -1.8051, 1.5699, 6.1910)))
+    )
+    assert f[0, 1] == pytest.approx(1.0600, abs=2e-4)
+    assert f[1, 2] == pytest.approx(0.8739, abs=2e-4)
+    assert f[1, 4] == pytest.approx(-0.3259, abs=2e-4)
+    assert abs(f[0, 5]) == pytest.approx(0.0151, abs=2e-4)
+    assert f[1, 5] != 0 and f[0, 4] == 0
 
 
 def test_cascaded_triplets_and_quadruplets_keep_the_response():

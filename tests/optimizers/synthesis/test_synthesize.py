@@ -78,7 +78,10 @@ def test_chebyshev_order_follows_the_textbook_formula():
 def test_band_pass_paper_spec_lossless_and_at_qu_400():
     masks = spec_masks(load_spec("examples/ka_bandpass.yaml"))
     ideal = synthesize(masks, margin_db=0.5)
-    assert ideal.chosen.order == 4 and ideal.chosen.zeros == ()
+    # lossless, three resonators with two zeros (one each side; a resonator 1 - load coupling)
+    # reach +0.75 dB, as the unrestricted search of docs/design_space.md sec. 4 (+0.77 dB)
+    assert ideal.chosen.order == 3 and len(ideal.chosen.zeros) == 2
+    assert ideal.matrix.m[1, 4] != 0
     assert ideal.feasible and ideal.chosen.worst_margin_db >= 0.5
     lossy = synthesize(masks, qu=400.0, margin_db=0.5)
     assert not lossy.feasible
