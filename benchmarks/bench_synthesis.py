@@ -64,7 +64,9 @@ def table_specs() -> str:
             )
             continue
         zs = ", ".join(
-            f"{f:.2f}" for z in c.zeros if (f := float(syn.analysis.fmap.frequency(np.array(z)))) > 0
+            f"{f:.2f}"
+            for z in c.zeros
+            if (f := float(syn.analysis.fmap.frequency(np.array(z)))) > 0
         )
         tech = syn.technology.name if syn.technology else "none (PEC model only)"
         fbw = f"{100 * fmap.fbw:.1f} %" if fmap.kind in ("bandpass", "bandstop") else "-"

@@ -15,6 +15,10 @@ the spec's substrate:
   docs/design_space.md sec. 3) scaled with ``(lambda0/h)^2``, the law of open-end radiation
   (Lewin, Proc. IEE 107C, 1960; Hammerstad, "Microstrip handbook", 1975). An estimate: coupled
   strips radiate less (an effective Qu of about 450 was measured for a coupled comb).
+* **waveguide cavity**: an air-filled cubic copper cavity in its TE101 mode,
+  ``Qc = sqrt(2) pi eta0 / (6 Rs)`` (Pozar, "Microwave Engineering", 4th ed., Wiley 2012,
+  eq. 6.46 with ``a = b = d``), ``Rs = sqrt(pi f mu0 / sigma)``: the reference for filters
+  that no planar resonator can build.
 """
 
 from __future__ import annotations
@@ -23,7 +27,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rfdesign.core.constants import C0_MM_PER_NS
+from rfdesign.core.constants import C0_MM_PER_NS, ETA0, MU0
+
+COPPER_S_PER_M = 5.8e7
+"""Conductivity of the cavity's copper walls, S/m."""
 
 RADIATION_Q_MEASURED = 100.0
 """Radiation-limited Qu of isolated open half-wave strips measured with openEMS (sec. 3)."""
@@ -66,8 +73,8 @@ def technologies(substrate, f0_ghz: float) -> list[Technology]:
         f0_ghz: Frequency in GHz.
 
     Returns:
-        Open microstrip, channel housing (the spec's metal) and channel housing with PEC metal,
-        lowest Q first.
+        Open microstrip, channel housing (the spec's metal), a copper waveguide cavity and the
+        channel housing with PEC metal, lowest Q first.
     """
     from rfdesign.layouts.feeds import microstrip_line, microstrip_width_mm
 
@@ -81,6 +88,8 @@ def technologies(substrate, f0_ghz: float) -> list[Technology]:
     q_rad = RADIATION_Q_MEASURED * (RADIATION_Q_H_OVER_LAMBDA / h_over_l) ** 2
     q_open = 1.0 / (1.0 / q_line + 1.0 / q_rad)
     metal = f"{substrate.conductivity_s_per_m:.3g} S/m, {substrate.metal_thickness_um:g} um"
+    rs = np.sqrt(np.pi * f0_ghz * 1e9 * MU0 / COPPER_S_PER_M)
+    q_cavity = np.sqrt(2.0) * np.pi * ETA0 / (6.0 * rs)
     return [
         Technology(
             "open microstrip",
@@ -92,6 +101,11 @@ def technologies(substrate, f0_ghz: float) -> list[Technology]:
             "channel housing",
             float(q_line),
             f"50-ohm line Q from scikit-rf MLine ({metal}, tan delta {substrate.tan_delta:g})",
+        ),
+        Technology(
+            "waveguide cavity",
+            float(q_cavity),
+            "air-filled cubic copper cavity, TE101 (Pozar eq. 6.46)",
         ),
         Technology(
             "channel housing, PEC metal",

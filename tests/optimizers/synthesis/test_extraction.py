@@ -119,13 +119,13 @@ def test_fit_model_matches_the_matrix_response_and_its_jacobian_finite_differenc
     """The fit's fast model against ``CouplingMatrix.s_params`` (dense solves) and central
     differences. 5-pole all-pole: a zero eigenvalue, so f0 on the grid takes the dense path.
     ``qu=None``: Qu is a fit parameter (``p = 1/Qu = 0.004``)."""
-    from rfdesign.optimizers.synthesis.extraction import _Model
+    from rfdesign.optimizers.synthesis.feed_model import FeedModel
 
     m = fold(transversal_matrix(FilteringFunction.chebyshev(5, 20)))
     fmap = FrequencyMap(kind, 10.0, 0.1 if kind in ("bandpass", "bandstop") else 1.0)
     f = np.linspace(8.0, 12.0, 41)  # f[20] = f0
     rows, cols = np.nonzero(np.triu(m != 0))
-    model = _Model(f, CouplingMatrix(m, fmap), rows, cols, qu)
+    model = FeedModel(f, CouplingMatrix(m, fmap), rows, cols, qu)
     x = np.r_[m[rows, cols], 0.0, 0.0, 0.0, 0.0, 0.004]
     ref = CouplingMatrix(m, fmap, 250.0 if qu is None else qu).s_params(f)
     ok = np.isfinite(ref).all((1, 2))  # band-stop: s_params is NaN at f0 (Omega = inf)
