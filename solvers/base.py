@@ -230,6 +230,7 @@ SOLVERS: Registry[type[Solver]] = Registry(
         "circuit": "rfdesign.solvers.circuit",
         "openems": "rfdesign.solvers.openems",
         "meep": "rfdesign.solvers.meep",
+        "palace": "rfdesign.solvers.palace",
     },
 )
 """Solver name -> class; the built-in solvers are imported on first use."""

@@ -82,12 +82,18 @@ def verifiers() -> list[str]:
 def housing_options(spec: FilterSpec, verify: str) -> dict:
     """Solver options that model the spec's housing (``solver.housing``) for ``verify``.
 
-    A channel housing becomes PEC side walls and lid in openEMS; Meep has no such model, so
-    verifying a channel-housed design with it is refused (its open boundaries would add the
-    radiation the housing removes). The circuit model has no housing either way.
+    A channel housing becomes PEC side walls and lid in openEMS and Palace; Meep has no such
+    model, so verifying a channel-housed design with it is refused (its open boundaries would
+    add the radiation the housing removes), and Palace has no open one, so an open design is
+    refused there. The circuit model has no housing either way.
     """
     s = spec.solver
     if s.housing == "open":
+        if verify == "palace":
+            raise ValueError(
+                "verify: palace models the channel housing only (its walls are PEC); "
+                "solver.housing is 'open': verify with openems"
+            )
         return {}
     if verify == "meep":
         raise ValueError(

@@ -227,6 +227,17 @@ def test_a_channel_housing_becomes_pec_walls_and_lid_in_openems():
     assert housing_options(load_spec(EXAMPLES / "ka_bandpass.yaml"), "openems") == {}
 
 
+def test_palace_verifies_a_channel_housing_and_refuses_an_open_one():
+    channel = load_spec(EXAMPLES / "ka_highpass_channel.yaml")
+    settings = verification_settings(channel, "palace")
+    assert settings.side_boundary == "PEC"
+    assert settings.side_margin_mm == channel.solver.wall_gap_mm
+    assert settings.air_height_mm == channel.solver.lid_height_mm
+    assert settings.preset == "fine"
+    with pytest.raises(ValueError, match=r"palace models the channel housing only"):
+        housing_options(load_spec(EXAMPLES / "ka_bandpass.yaml"), "palace")
+
+
 def test_the_reference_mesh_is_verified_on_openems_only():
     spec = load_spec(EXAMPLES / "ka_bandpass.yaml")
     spec = spec.model_copy(
