@@ -48,8 +48,12 @@ def build_mesh(job: dict, path: Path) -> dict:
             fused, _ = occ.fuse([(2, rects[0])], [(2, r) for r in rects[1:]])
         else:
             fused = [(2, rects[0])]
-        occ.fragment([(3, air), (3, sub)], fused)
+        _, pieces = occ.fragment([(3, air), (3, sub)], fused)
         occ.synchronize()
+        # the metal is whatever the fused sheet became (the map lists the pieces of each
+        # input: the two volumes first, then the sheet's surfaces); classifying faces by
+        # their centre would miss a non-convex piece such as a feed joined to a strip
+        metal = sorted({t for piece in pieces[2:] for d, t in piece if d == 2})
 
         def faces_at(axis: int, value: float) -> list[int]:
             lo = [x0 - 1, y0 - 1, -1.0]
@@ -57,13 +61,6 @@ def build_mesh(job: dict, path: Path) -> dict:
             lo[axis], hi[axis] = value - TOL, value + TOL
             return [t for _, t in gmsh.model.getEntitiesInBoundingBox(*lo, *hi, dim=2)]
 
-        def inside_metal(tag: int) -> bool:
-            cx, cy, _ = occ.getCenterOfMass(2, tag)
-            return any(
-                a - TOL <= cx <= c + TOL and b - TOL <= cy <= d + TOL for a, b, c, d in job["rects"]
-            )
-
-        metal = [t for t in faces_at(2, h) if inside_metal(t)]
         ground = faces_at(2, 0.0)
         lid_faces = faces_at(2, h + lid)
         walls = faces_at(1, y0) + faces_at(1, y1)
@@ -210,6 +207,10 @@ def run(job: dict, workdir: Path, log_file: Path) -> dict:
     mesh = workdir / "layout.msh"
     attrs = build_mesh(job, mesh)
     out = workdir / "postpro"
+    if out.exists():  # a killed run's output: Palace would warn and overwrite
+        import shutil
+
+        shutil.rmtree(out)
     cfg = config(job, mesh, attrs, out)
     (workdir / "config.json").write_text(json.dumps(cfg, indent=1))
     env = dict(os.environ, OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "1"))
