@@ -67,6 +67,19 @@ def frequency_ghz(frequency: Any) -> np.ndarray:
     return arr
 
 
+def excite_both_ports(layout: Layout, setting: bool | None) -> bool:
+    """Whether a two-port run needs an excitation from port 2 as well.
+
+    ``setting`` (a solver's ``excite_both_ports``) decides when given; otherwise only a layout
+    that is not mirror-symmetric needs it (a symmetric one has S22 = S11 and S12 = S21).
+    """
+    if setting is not None:
+        return setting
+    return not (
+        layout.grid.mirror and bool(np.array_equal(layout.mask(), layout.mask()[:, ::-1]))
+    )
+
+
 def make_network(f_ghz: np.ndarray, s: np.ndarray, name: str = "") -> Any:
     """A two-port :class:`skrf.Network` from ``s`` (shape ``F x 2 x 2``) at ``f_ghz``."""
     import skrf

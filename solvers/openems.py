@@ -39,7 +39,7 @@ import numpy as np
 
 from rfdesign.core.constants import C0_MM_PER_NS
 from rfdesign.layouts.layout import Layout
-from rfdesign.solvers.base import Solver, SolverError, register_solver
+from rfdesign.solvers.base import Solver, SolverError, excite_both_ports, register_solver
 from rfdesign.solvers.isolated import JobResult, run_job, solver_run_folder
 from rfdesign.solvers.mesh import graded_lines
 from rfdesign.solvers.ports import deembed_feeds
@@ -293,10 +293,7 @@ class OpenEMSSolver(Solver):
     # ----- the solve -----------------------------------------------------------------------
     def _simulate(self, layout: Layout, f_ghz: np.ndarray) -> tuple[np.ndarray, dict]:
         s = self.settings
-        symmetric = layout.grid.mirror and bool(
-            np.array_equal(layout.mask(), layout.mask()[:, ::-1])
-        )
-        both = s.excite_both_ports if s.excite_both_ports is not None else not symmetric
+        both = excite_both_ports(layout, s.excite_both_ports)
         S = np.zeros((f_ghz.size, 2, 2), complex)
         runs: list[dict] = []
         with solver_run_folder(self, layout, f_ghz, keep=s.keep_files) as workdir:

@@ -39,7 +39,7 @@ from typing import ClassVar, Literal
 import numpy as np
 
 from rfdesign.layouts.layout import Layout
-from rfdesign.solvers.base import Solver, SolverError, register_solver
+from rfdesign.solvers.base import Solver, SolverError, excite_both_ports, register_solver
 from rfdesign.solvers.isolated import run_job, solver_run_folder
 
 MODEL_VERSION = "1"
@@ -178,10 +178,7 @@ class PalaceSolver(Solver):
         if palace_version() == "missing":
             raise SolverError("palace: the palace-solver package is not installed (make setup)")
         s = self.settings
-        symmetric = layout.grid.mirror and bool(
-            np.array_equal(layout.mask(), layout.mask()[:, ::-1])
-        )
-        both = s.excite_both_ports if s.excite_both_ports is not None else not symmetric
+        both = excite_both_ports(layout, s.excite_both_ports)
         job = self.job(layout, f_ghz, both)
         with solver_run_folder(self, layout, f_ghz, keep=s.keep_files) as workdir:
             arrays, _log, reused = run_job(
