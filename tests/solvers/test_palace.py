@@ -70,3 +70,54 @@ def test_through_line_phase_and_match_agree_with_the_microstrip_model(tmp_path):
     np.testing.assert_allclose(net.s_db[:, 1, 0], loss_model, atol=0.05)
     info = net.rfdesign_info
     assert info["solver"] == "palace" and info["unknowns"] > 0
+
+
+def test_palace_output_and_configuration_are_read_and_written_as_palace_expects(tmp_path):
+    """Without running Palace: port-S.csv (dB, degrees) -> complex S, and the config's keys."""
+    from rfdesign.solvers._palace_job import config, read_s
+
+    csv = tmp_path / "port-S.csv"
+    csv.write_text(
+        "        f (GHz),  |S[1][1]| (dB),  arg(S[1][1]) (deg.),  |S[2][1]| (dB),  "
+        "arg(S[2][1]) (deg.)\n"
+        " 3.4e+01, -2.0e+01, +9.0e+01, -1.0e+00, -4.5e+01\n"
+        " 4.0e+01, -3.0e+01, -9.0e+01, -5.0e-01, +1.8e+02\n"
+    )
+    s = read_s(csv, 2, excite_both=False)
+    np.testing.assert_allclose(s[0, 0, 0], 0.1j, atol=1e-12)
+    np.testing.assert_allclose(s[0, 1, 0], 10 ** (-1 / 20) * np.exp(-0.25j * np.pi), atol=1e-12)
+    np.testing.assert_allclose(s[:, 1, 1], s[:, 0, 0])  # symmetric: port 2 mirrors port 1
+    np.testing.assert_allclose(s[:, 0, 1], s[:, 1, 0])
+    with pytest.raises(RuntimeError, match=r"port-S\.csv"):
+        read_s(csv, 3, excite_both=False)  # a row missing
+
+    attrs = {
+        "air": 1,
+        "substrate": 2,
+        "metal": 11,
+        "ground": 12,
+        "lid": 13,
+        "walls": 14,
+        "port1": 21,
+        "port2": 22,
+    }
+    job = {
+        "f_ghz": [34.0, 40.0, 46.0],
+        "offset_mm": 1.0,
+        "excite_both": True,
+        "eps_r": 9.8,
+        "tan_delta": 1e-4,
+        "order": 2,
+        "adaptive_tol": 1e-3,
+    }
+    cfg = config(job, tmp_path / "m.msh", attrs, tmp_path / "out")
+    assert cfg["Model"]["L0"] == 1e-3
+    assert sorted(cfg["Boundaries"]["PEC"]["Attributes"]) == [11, 12, 13, 14]
+    ports = cfg["Boundaries"]["WavePort"]
+    assert [p["Offset"] for p in ports] == [1.0, 1.0] and [p["Excitation"] for p in ports] == [1, 2]
+    assert cfg["Solver"]["Driven"]["Samples"] == [
+        {"Type": "Linear", "MinFreq": 34.0, "MaxFreq": 46.0, "NSample": 3}
+    ]
+    job["f_ghz"] = [34.0, 35.0, 46.0]  # not uniform: the exact points
+    cfg = config(job, tmp_path / "m.msh", attrs, tmp_path / "out")
+    assert cfg["Solver"]["Driven"]["Samples"] == [{"Type": "Point", "Freq": [34.0, 35.0, 46.0]}]
