@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -208,8 +209,6 @@ def run(job: dict, workdir: Path, log_file: Path) -> dict:
     attrs = build_mesh(job, mesh)
     out = workdir / "postpro"
     if out.exists():  # a killed run's output: Palace would warn and overwrite
-        import shutil
-
         shutil.rmtree(out)
     cfg = config(job, mesh, attrs, out)
     (workdir / "config.json").write_text(json.dumps(cfg, indent=1))

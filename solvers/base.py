@@ -75,9 +75,7 @@ def excite_both_ports(layout: Layout, setting: bool | None) -> bool:
     """
     if setting is not None:
         return setting
-    return not (
-        layout.grid.mirror and bool(np.array_equal(layout.mask(), layout.mask()[:, ::-1]))
-    )
+    return not (layout.grid.mirror and bool(np.array_equal(layout.mask(), layout.mask()[:, ::-1])))
 
 
 def make_network(f_ghz: np.ndarray, s: np.ndarray, name: str = "") -> Any:

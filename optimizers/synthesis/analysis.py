@@ -56,13 +56,14 @@ class StopRequirement:
             "f_min_ghz": self.f_min_ghz,
             "f_max_ghz": self.f_max_ghz,
             "rejection_db": self.rejection_db,
-            "omega": [_num(x) for x in self.omega],
-            "omega_inner": _num(self.omega_inner),
+            "omega": [json_float(x) for x in self.omega],
+            "omega_inner": json_float(self.omega_inner),
             "transition_ghz": self.transition_ghz,
         }
 
 
-def _num(x: float) -> float | str:
+def json_float(x: float) -> float | str:
+    """``x`` for JSON: a float, or ``"inf"`` / ``"-inf"`` (JSON has no infinity)."""
     return float(x) if np.isfinite(x) else ("inf" if x > 0 else "-inf")
 
 

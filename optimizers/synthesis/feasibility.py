@@ -23,7 +23,7 @@ the spec's substrate:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import numpy as np
 
@@ -57,12 +57,7 @@ class Technology:
 
     def to_dict(self) -> dict:
         """Plain-Python form."""
-        return {
-            "name": self.name,
-            "qu": self.qu,
-            "source": self.source,
-            "buildable": self.buildable,
-        }
+        return asdict(self)
 
 
 def technologies(substrate, f0_ghz: float) -> list[Technology]:

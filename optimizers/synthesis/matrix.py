@@ -135,11 +135,10 @@ class CouplingMatrix:
 
     def response(self, f_ghz: np.ndarray, name: str = "coupling_matrix"):
         """The response as an ``skrf.Network`` (50 ohm ports, frequencies in GHz)."""
-        import skrf
+        from rfdesign.solvers.base import make_network
 
         f = np.atleast_1d(np.asarray(f_ghz, float))
-        freq = skrf.Frequency.from_f(f, unit="ghz")
-        return skrf.Network(frequency=freq, s=self.s_params(f), z0=50.0, name=name)
+        return make_network(f, self.s_params(f), name=name)
 
     def write_touchstone(self, path: str | Path, f_ghz: np.ndarray) -> Path:
         """Write the response at ``f_ghz`` as a ``.s2p`` whose header states the matrix."""

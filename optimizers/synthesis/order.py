@@ -17,7 +17,7 @@ margins of the continuous response.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
@@ -60,13 +60,7 @@ class Candidate:
 
     def to_dict(self) -> dict:
         """Plain-Python form (JSON-ready)."""
-        return {
-            "order": self.order,
-            "zeros": list(self.zeros),
-            "return_loss_db": self.return_loss_db,
-            "worst_margin_db": self.worst_margin_db,
-            "band_margins_db": self.band_margins_db,
-        }
+        return asdict(self) | {"zeros": list(self.zeros)}
 
 
 class MarginJudge:
@@ -93,10 +87,14 @@ class MarginJudge:
             self._omega[qu] = self.fmap.lossy_omega(self.f_ghz, qu)
         return self._omega[qu]
 
+    def _judge(self, s11: np.ndarray, s21: np.ndarray) -> np.ndarray:
+        """Per-mask margins (dB) of one response on the grid (complex or magnitudes)."""
+        return self.maskset.margins(s_db(s11, DB_FLOOR)[None], s_db(s21, DB_FLOOR)[None])[0]
+
     def margins(self, ff: FilteringFunction, qu: float) -> np.ndarray:
         """Per-mask margins (dB) of ``ff`` with resonators of quality ``qu``."""
         s11, s21, _ = ff.s_params(self.omega(qu))
-        return self.maskset.margins(s_db(s11, DB_FLOOR)[None], s_db(s21, DB_FLOOR)[None])[0]
+        return self._judge(s11, s21)
 
     def worst(self, ff: FilteringFunction, qu: float) -> float:
         """Worst margin (dB)."""
@@ -104,9 +102,7 @@ class MarginJudge:
 
     def worst_of(self, order: int, rl: float, zeros: tuple[float, ...], qu: float) -> float:
         """Worst margin (dB) of the response ``(order, rl, zeros)``, without building it."""
-        s11, s21 = chebyshev_magnitudes(order, rl, zeros, self.omega(qu))
-        m = self.maskset.margins(s_db(s11, DB_FLOOR)[None], s_db(s21, DB_FLOOR)[None])
-        return float(m.min())
+        return float(self._judge(*chebyshev_magnitudes(order, rl, zeros, self.omega(qu))).min())
 
     def band_margins(self, ff: FilteringFunction, qu: float) -> dict[str, float]:
         """Worst margin per band label (dB)."""

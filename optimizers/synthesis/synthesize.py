@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from rfdesign.optimizers.masks import Mask
-from rfdesign.optimizers.synthesis.analysis import SpecAnalysis, analyse_masks
+from rfdesign.optimizers.synthesis.analysis import SpecAnalysis, analyse_masks, json_float
 from rfdesign.optimizers.synthesis.feasibility import Technology, choose_technology
 from rfdesign.optimizers.synthesis.matrix import CouplingMatrix
 from rfdesign.optimizers.synthesis.order import (
@@ -53,7 +53,8 @@ class Synthesis:
         needed: When nothing meets at ``qu``: the smallest lossless-feasible response,
             re-optimised at its minimum Qu (``needed_qu``).
         needed_qu: That minimum Qu (``inf``: no N <= max_order meets even lossless).
-        technology: The first technology whose Q exceeds the minimum (None: none does).
+        technology: The first buildable technology whose Q exceeds the minimum Qu of the chosen
+            response, or of the needed one when nothing meets at ``qu`` (None: none does).
         technologies: The technologies considered, with their Q.
         tried: Every response tried (best per order and zero count).
         verdict: One paragraph for an engineer.
@@ -93,7 +94,7 @@ class Synthesis:
         """Plain-Python form (JSON-ready)."""
 
         def q(x: float | None) -> float | str | None:
-            return None if x is None else (float(x) if np.isfinite(x) else "inf")
+            return None if x is None else json_float(x)
 
         return {
             "analysis": self.analysis.to_dict(),
@@ -283,7 +284,7 @@ def synthesize(
             needed_qu = np.inf
         else:
             needed, needed_qu = _needed_qu(judge, analysis, lossless.order, max_zeros)
-    matrix, real, ideal, lossy, min_q, tech = None, {}, {}, {}, None, None
+    matrix, real, ideal, lossy, min_q = None, {}, {}, {}, None
     if chosen is not None:
         ff = chosen.function()
         matrix = CouplingMatrix(fold(transversal_matrix(ff)), analysis.fmap, qu)
@@ -291,7 +292,8 @@ def synthesize(
         ideal = judge.band_margins(ff, np.inf)
         lossy = judge.band_margins(ff, qu)
         min_q = minimum_qu(judge, ff)
-        tech = choose_technology(min_q, list(techs)) if techs else None
+    q_needed = min_q if chosen is not None else needed_qu
+    tech = choose_technology(q_needed, list(techs)) if q_needed is not None else None
     verdict = _verdict(
         analysis, qu, margin_db, chosen, thin, min_q, needed, needed_qu, tech, techs, max_order
     )
@@ -324,7 +326,7 @@ def _verdict(
         zs = (
             "all-pole Chebyshev"
             if not chosen.zeros
-            else f"generalised Chebyshev with {len(chosen.zeros)} zeros"
+            else f"generalised Chebyshev with {_zeros(chosen)}"
         )
         text = (
             f"N = {chosen.order}, {zs}, worst margin {chosen.worst_margin_db:+.2f} dB at Qu {q}"
@@ -350,11 +352,10 @@ def _verdict(
         return text
     if techs and min_q is not None:
         parts = ", ".join(f"{t.name} about {t.qu:.0f}" for t in techs)
-        pick = choose_technology(min_q, list(techs))
         model = choose_technology(min_q, list(techs), buildable=False)
         text += f" Technologies: {parts}"
-        if pick:
-            text += f" -> use {pick.name}."
+        if tech:
+            text += f" -> use {tech.name}."
         elif model:
             text += (
                 f" -> none that can be built reaches it with this substrate and metal; the "
