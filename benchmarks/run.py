@@ -81,6 +81,13 @@ def bench_openems() -> str:
     return run()
 
 
+def bench_convergence() -> str:
+    """openEMS mesh convergence on its preset ladder (benchmarks/bench_convergence.py)."""
+    from bench_convergence import run
+
+    return run()
+
+
 def bench_dataset() -> str:
     """Dataset generation throughput (benchmarks/bench_dataset.py)."""
     from bench_dataset import bench_dataset as run
@@ -170,6 +177,7 @@ BENCHES = {
     "circuit": bench_circuit,
     "dataset": bench_dataset,
     "openems": bench_openems,
+    "convergence": bench_convergence,
     "gp": bench_gp,
     "surrogates": bench_surrogates,
     "search": bench_search,

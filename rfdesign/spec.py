@@ -267,9 +267,9 @@ class SolverSettings(SpecModel):
     preset: Literal["draft", "standard", "fine", "reference"] = Field(
         default="standard",
         description=(
-            "Mesh or resolution preset of the full-wave solver; 'reference' (openEMS only, "
-            "80 cells per wavelength) for designs whose transitions are narrower than the "
-            "finer meshes' frequency shifts."
+            "Mesh or resolution preset of the full-wave solver; openEMS's presets are steps "
+            "1, 1.5, 2 and 3 of one refinement ladder (docs/solvers.md), 'reference' being "
+            "openEMS only."
         ),
     )
     threads: Count = Field(default=1, ge=1, le=256, description="Threads per simulation.")
@@ -288,6 +288,14 @@ class SolverSettings(SpecModel):
     )
     lid_height_mm: Number = Field(
         default=1.0, gt=0, le=50, description="Channel housing: substrate top to lid, mm."
+    )
+    error_estimate: bool = Field(
+        default=True,
+        description=(
+            "openEMS: also run the verified layout on the next coarser mesh preset and give "
+            "every margin with the Richardson estimate of the mesh error (not with 'draft', "
+            "the coarsest); other solvers have no estimate."
+        ),
     )
 
     @field_validator("name")

@@ -79,3 +79,137 @@ def graded_lines(
 def cell_count(lines: dict[str, np.ndarray]) -> int:
     """Number of FDTD cells of a mesh given as ``{"x": ..., "y": ..., "z": ...}`` lines."""
     return int(np.prod([len(v) - 1 for v in lines.values()]))
+
+
+Rect = tuple[float, float, float, float]
+
+
+def metal_edges(rects: Iterable[Rect], axis: str) -> list[tuple[float, int]]:
+    """Edges of the union of metal rectangles that run across ``axis``.
+
+    Args:
+        rects: Metal rectangles ``(x0, y0, x1, y1)`` in mm (cells of a layout and its feeds).
+        axis: ``"x"`` for the edges at constant x, ``"y"`` for those at constant y.
+
+    Returns:
+        ``(position, side)`` per edge, sorted: side +1 where the metal lies above the position
+        (towards larger coordinates), -1 where it lies below, 0 where it lies above along one
+        stretch of the edge and below along another (a pixel grid's column edge between two
+        staggered cells). Positions where metal continues on both sides everywhere are not
+        edges.
+    """
+    r = np.asarray(list(rects), dtype=float).reshape(-1, 4)
+    if r.size == 0:
+        return []
+    a, b = (0, 1) if axis == "x" else (1, 0)
+    lo_a, hi_a, lo_b, hi_b = r[:, a], r[:, a + 2], r[:, b], r[:, b + 2]
+    cuts = np.unique(np.concatenate([lo_b, hi_b]))
+    mids = (cuts[:-1] + cuts[1:]) / 2
+    eps = MERGE_TOL_MM
+    edges = []
+    for p in np.unique(np.concatenate([lo_a, hi_a])):
+        spans = (lo_b[:, None] < mids[None]) & (mids[None] < hi_b[:, None])  # rect x stretch
+        below = ((lo_a[:, None] < p - eps) & (p - eps < hi_a[:, None]) & spans).any(axis=0)
+        above = ((lo_a[:, None] < p + eps) & (p + eps < hi_a[:, None]) & spans).any(axis=0)
+        sides = {1 if up else -1 for up, down in zip(above, below, strict=True) if up != down}
+        if sides:
+            edges.append((float(p), sides.pop() if len(sides) == 1 else 0))
+    return edges
+
+
+def shared_boundaries(rects: Iterable[Rect], axis: str) -> list[float]:
+    """Positions across ``axis`` where two rectangles meet along some stretch.
+
+    openEMS snaps every box to the mesh on its own; where two metal cells meet, a mesh line
+    must lie on their common edge, or they may snap apart and leave a slit between them.
+    """
+    r = np.asarray(list(rects), dtype=float).reshape(-1, 4)
+    if r.size == 0:
+        return []
+    a, b = (0, 1) if axis == "x" else (1, 0)
+    lo_a, hi_a, lo_b, hi_b = r[:, a], r[:, a + 2], r[:, b], r[:, b + 2]
+    cuts = np.unique(np.concatenate([lo_b, hi_b]))
+    mids = (cuts[:-1] + cuts[1:]) / 2
+    spans = (lo_b[:, None] < mids[None]) & (mids[None] < hi_b[:, None])
+    out = []
+    for p in np.unique(np.concatenate([lo_a, hi_a])):
+        ends = (np.abs(hi_a - p) < MERGE_TOL_MM)[:, None] & spans
+        starts = (np.abs(lo_a - p) < MERGE_TOL_MM)[:, None] & spans
+        if (ends.any(axis=0) & starts.any(axis=0)).any():
+            out.append(float(p))
+    return out
+
+
+def thirds_lines(
+    edges: list[tuple[float, int]], h_edge: float, others: Iterable[float] = ()
+) -> list[float]:
+    """Mesh lines one third of a cell inside and two thirds outside every metal edge.
+
+    The rule of openEMS's own examples (e.g. its ``MSL_NotchFilter`` tutorial,
+    www.openems.de): a zero-thickness PEC edge on a mesh line acts about a third of a cell
+    wider than drawn, because the field singularity at the edge is sampled on the line; with
+    the metal's last line a third of a cell inside the edge and the next one two thirds outside,
+    the FDTD edge falls on the drawn one. An edge with metal on both sides along different
+    stretches (side 0) gets one cell centred on it (the drawn edge then lies a sixth of a cell
+    from the FDTD one, instead of a third with a line on the edge). Next to another edge or
+    fixed line the cell shrinks to half the distance, so lines never coincide or cross; an
+    edge closer than ``h_edge`` to one keeps a line on itself instead (a feature that small
+    is below the mesh's resolution either way, and thirds of it would only shrink the time
+    step).
+
+    Args:
+        edges: ``(position, side)`` from :func:`metal_edges`.
+        h_edge: Cell size (mm) across an isolated edge.
+        others: Lines (mm) that are fixed for other reasons (boundaries between boxes).
+    """
+    pos = np.array([p for p, _ in edges], dtype=float)
+    fixed = np.asarray(list(others), dtype=float)
+    lines: list[float] = []
+    for i, (p, side) in enumerate(edges):
+        near = np.abs(np.r_[np.delete(pos, i), fixed] - p)
+        gap = float(near.min()) if near.size else math.inf
+        if gap < h_edge:
+            lines.append(p)
+            continue
+        h = min(h_edge, gap / 2)
+        if side == 0:
+            lines += [p - h / 2, p + h / 2]
+        else:  # inside: towards the metal
+            lines += [p + side * h / 3, p - side * 2 * h / 3]
+    return lines
+
+
+def smooth_lines(
+    fixed: Iterable[float],
+    fine_region: tuple[float, float],
+    bounds: tuple[float, float],
+    h_fine: float,
+    h_coarse: float,
+    ratio: float = 1.4,
+) -> np.ndarray:
+    """Fill between fixed lines with cells graded by at most ``ratio`` (CSXCAD's smoothing).
+
+    The fixed lines inside ``fine_region`` and its ends are smoothed to cells of at most
+    ``h_fine``, then the domain ``bounds`` are added and everything is smoothed to at most
+    ``h_coarse``: the two passes of openEMS's examples, done by CSXCAD's own
+    ``SmoothMeshLines`` (the Debian ``python3-openems`` package).
+    """
+    from CSXCAD.SmoothMeshLines import SmoothMeshLines
+
+    a, b = fine_region
+    lo, hi = bounds
+    if not (lo <= a < b <= hi) or h_fine <= 0 or h_coarse < h_fine or ratio <= 1:
+        raise ValueError(f"smooth_lines: inconsistent region {fine_region}, bounds {bounds}")
+    pts = np.array(sorted({a, b} | {float(e) for e in fixed if a <= e <= b}))
+    pts = pts[np.concatenate([[True], np.diff(pts) > MERGE_TOL_MM])]
+    lines = np.asarray(SmoothMeshLines(pts, h_fine, ratio), dtype=float)
+    lines = np.asarray(SmoothMeshLines(np.r_[lo, lines, hi], h_coarse, ratio), dtype=float)
+    lines = lines[np.concatenate([[True], np.diff(lines) > MERGE_TOL_MM])]
+    # The smoothing moves given lines by rounding (1.17 -> 1.1699999999999995); put them back
+    # exactly: openEMS decides by exact comparison whether a line lies inside a metal box,
+    # and a line a hair outside a box's edge drops a whole cell of its metal.
+    exact = np.r_[lo, pts, hi]
+    nearest = np.abs(lines[:, None] - exact[None, :]).argmin(axis=1)
+    snap = np.abs(lines - exact[nearest]) < MERGE_TOL_MM
+    lines[snap] = exact[nearest[snap]]
+    return lines

@@ -31,7 +31,7 @@ import re
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import ClassVar, Literal
 
@@ -40,34 +40,69 @@ import numpy as np
 from rfdesign.core.constants import C0_MM_PER_NS
 from rfdesign.layouts.layout import Layout
 from rfdesign.solvers.base import Solver, SolverError, excite_both_ports, register_solver
+from rfdesign.solvers.convergence import mesh_error
 from rfdesign.solvers.isolated import JobResult, run_job, solver_run_folder
-from rfdesign.solvers.mesh import graded_lines
+from rfdesign.solvers.mesh import (
+    MERGE_TOL_MM,
+    graded_lines,
+    metal_edges,
+    shared_boundaries,
+    smooth_lines,
+    thirds_lines,
+)
 from rfdesign.solvers.ports import deembed_feeds
 
 
 @dataclass(frozen=True)
 class MeshPreset:
-    """Mesh density of one preset.
+    """Mesh density of one preset: a step ``refinement`` on one ladder of meshes.
+
+    Every length of the mesh scales as ``1 / refinement``: the cells in the metal region and
+    along the feeds (``lambda_sub / (20 s)``), across each metal edge (``lambda_sub / (60 s)``,
+    the cell that the one-third/two-thirds lines straddle) and across the substrate
+    (``2 s`` cells), with ``lambda_sub`` the substrate wavelength at the top frequency. Two
+    presets of the ladder are therefore one mesh refined by the ratio of their refinements,
+    which is what the Richardson estimate of :mod:`rfdesign.solvers.convergence` needs.
 
     Attributes:
-        cells_per_wavelength: Cells per wavelength in the substrate at the top frequency, in
-            the metal region and along the feeds.
-        substrate_cells: Cells across the substrate height.
+        refinement: Step ``s`` on the ladder (draft is 1).
         air_cells_per_wavelength: Cells per free-space wavelength far from the metal.
     """
 
-    cells_per_wavelength: float
-    substrate_cells: int
+    refinement: float
     air_cells_per_wavelength: float = 15.0
+
+    @property
+    def cells_per_wavelength(self) -> float:
+        """Cells per substrate wavelength in the metal region and along the feeds."""
+        return 20.0 * self.refinement
+
+    @property
+    def edge_cells_per_wavelength(self) -> float:
+        """Cells per substrate wavelength across a metal edge (``edge_rule="thirds"``)."""
+        return 60.0 * self.refinement
+
+    @property
+    def substrate_cells(self) -> int:
+        """Cells across the substrate height."""
+        return max(2, round(2.0 * self.refinement))
 
 
 MESH_PRESETS: dict[str, MeshPreset] = {
-    "draft": MeshPreset(cells_per_wavelength=20, substrate_cells=2),
-    "standard": MeshPreset(cells_per_wavelength=40, substrate_cells=3),
-    "fine": MeshPreset(cells_per_wavelength=60, substrate_cells=4),
-    "reference": MeshPreset(cells_per_wavelength=80, substrate_cells=6),
+    "draft": MeshPreset(1.0),
+    "standard": MeshPreset(1.5),
+    "fine": MeshPreset(2.0),
+    "reference": MeshPreset(3.0),
 }
 """Presets; docs/solvers.md reports what each is good for (mesh-convergence study)."""
+
+MESH_ORDER = 1.0
+"""Order of convergence of the resonances on the ladder, used by the Richardson estimate.
+
+Measured on ka_pixel_4x5 ``100001111100110`` with the thirds rule (refinement 1, 2, 3): 1.2
+to 2 for the strong resonances and skirts, below 1 for a weak one; 1 is the conservative
+choice (a lower order gives a larger error estimate). ``make bench BENCH=convergence`` reports
+the order observed on every case."""
 
 
 @dataclass(frozen=True)
@@ -97,6 +132,15 @@ class OpenEMSSettings:
         timeout_s: Wall-time limit of one run; the process is killed after it.
         keep_files: Keep the run folder (jobs, logs, openEMS's ``sim/`` folders) for
             debugging, marked kept; it is deleted otherwise (:mod:`.isolated`).
+        edge_rule: Mesh lines at the metal edges: ``thirds`` (openEMS's one-third/two-thirds
+            rule with cells of ``lambda_sub / (60 s)`` across each edge) or ``on-line`` (a line
+            on every edge, the meshing before model version 2). docs/solvers.md compares the
+            two: on one layout the thirds rule's draft mesh lies closer to the converged
+            resonances than the on-line rule's reference mesh.
+        error_estimate: Also run the layout on the next coarser preset of the ladder and
+            store the Richardson estimate of the resonance error (``mesh_error`` in the run
+            information, :func:`~rfdesign.solvers.convergence.mesh_error`); not on draft, the
+            coarsest.
     """
 
     RUN_ONLY: ClassVar[tuple[str, ...]] = ("threads", "timeout_s", "keep_files")
@@ -115,6 +159,8 @@ class OpenEMSSettings:
     side_boundary: Literal["MUR", "PML_8", "PEC"] = "MUR"
     timeout_s: float = 3600.0
     keep_files: bool = False
+    error_estimate: bool = False
+    edge_rule: Literal["on-line", "thirds"] = "thirds"
 
     def __post_init__(self) -> None:
         if self.preset not in MESH_PRESETS:
@@ -125,6 +171,23 @@ class OpenEMSSettings:
             raise ValueError(f"conductor: 'pec' or 'sheet', got {self.conductor!r}")
         if not 0 < self.deembed_mm < self.feed_length_mm / 2:
             raise ValueError("deembed_mm: must be > 0 and < feed_length_mm / 2")
+        if self.edge_rule not in ("on-line", "thirds"):
+            raise ValueError(f"edge_rule: 'on-line' or 'thirds', got {self.edge_rule!r}")
+        if self.error_estimate and coarser_preset(self.preset) is None:
+            raise ValueError(
+                f"error_estimate: {self.preset!r} is the coarsest mesh; it needs a coarser one"
+            )
+
+
+def coarser_preset(preset: str) -> str | None:
+    """The second mesh of ``preset``'s error estimate (``None`` for the coarsest preset).
+
+    The finest preset at least 1.5 times coarser: a refinement ratio near 1 would divide
+    the two runs' small difference (and its run-to-run noise) by ``ratio**p - 1``, near 0.
+    """
+    s = MESH_PRESETS[preset].refinement
+    below = [p for p, m in MESH_PRESETS.items() if m.refinement <= s / 1.5 + 1e-9]
+    return max(below, key=lambda p: MESH_PRESETS[p].refinement) if below else None
 
 
 @functools.cache
@@ -150,8 +213,26 @@ def openems_version() -> str:
         return "unknown"
 
 
-MODEL_VERSION = "1"
-"""Version of this module's model (geometry, ports, de-embedding); part of the cache key."""
+MODEL_VERSION = "2"
+"""Version of this module's model (geometry, ports, de-embedding); part of the cache key.
+2: lines on the metal's own edges (merged shapes, not cells), the one-third/two-thirds rule
+as an option, and the refinement ladder of presets."""
+
+BASE_INFO_KEYS = frozenset(
+    {
+        "solver",
+        "solver_version",
+        "settings",
+        "layout_key",
+        "bits",
+        "grid",
+        "wall_s",
+        "host",
+        "finished_utc",
+        "cache_hit",
+    }
+)
+"""Run information that :meth:`Solver.simulate` adds itself (not copied from a sub-run)."""
 
 
 def build_mesh(
@@ -159,37 +240,61 @@ def build_mesh(
 ) -> dict[str, np.ndarray]:
     """Mesh lines (mm) for ``layout`` simulated up to ``f_max_ghz``.
 
-    Lines sit on every column and row edge of the patch, on both feed edges and on the
-    measurement planes; the metal region and the feeds use ``lambda_sub / N`` cells
-    (N from the preset), the substrate height ``substrate_cells`` cells, and the cells grow
-    by at most 1.4 towards the side and top boundaries.
+    Lines lie on every edge of the metal (the cells and the feeds, merged) and on every
+    boundary where two metal cells meet (openEMS snaps each box to the mesh by itself); with
+    ``edge_rule="thirds"`` an edge that is nowhere such a boundary gets the
+    one-third/two-thirds lines of :func:`~rfdesign.solvers.mesh.thirds_lines` instead, with
+    cells of ``lambda_sub / edge_cells``. Between the fixed lines CSXCAD's smoothing grades
+    the cells by at most 1.4 up to ``lambda_sub / N`` in the metal region and along the feeds
+    and up to the air cell size towards the side and top boundaries (N from the preset). The
+    measurement planes are lines; the substrate height has ``substrate_cells`` equal cells.
     """
     g = layout.grid
     preset = MESH_PRESETS[settings.preset]
     sub = g.substrate
     lam0 = C0_MM_PER_NS / f_max_ghz
-    h_fine = lam0 / np.sqrt(sub.eps_r) / preset.cells_per_wavelength
+    lam_sub = lam0 / np.sqrt(sub.eps_r)
+    h_fine = lam_sub / preset.cells_per_wavelength
+    h_edge = lam_sub / preset.edge_cells_per_wavelength
     h_air = lam0 / preset.air_cells_per_wavelength
     w, ht = g.width_mm, g.height_mm
     y0, y1 = g.feed_span_mm
     d = settings.deembed_mm
     L = settings.feed_length_mm
-    x = graded_lines(
-        [*g.x_edges_mm, -d, w + d],
-        fine_region=(-L, w + L),
-        bounds=(-L, w + L),
+    m = settings.side_margin_mm
+    y_lo, y_hi = min(0.0, y0), max(ht, y1)
+    x_bounds, y_bounds = (-L, w + L), (y_lo - m, y_hi + m)
+    rects = [*layout.metal_rects(), (-L, y0, 0.0, y1), (w, y0, w + L, y1)]
+
+    def inside(edges: list[tuple[float, int]], lo: float, hi: float) -> list[tuple[float, int]]:
+        return [e for e in edges if lo + MERGE_TOL_MM < e[0] < hi - MERGE_TOL_MM]
+
+    def fixed_lines(axis: str, lo: float, hi: float) -> list[float]:
+        """Lines on every metal edge and every boundary between two metal boxes."""
+        edges = inside(metal_edges(rects, axis), lo, hi)
+        shared = [p for p in shared_boundaries(rects, axis) if lo < p < hi]
+        if settings.edge_rule == "on-line":
+            return [p for p, _ in edges] + shared
+        # thirds: where an edge of one row is a shared boundary in another, the line stays on it
+        free = [e for e in edges if all(abs(e[0] - p) > MERGE_TOL_MM for p in shared)]
+        pinned = [e[0] for e in edges if e not in free]
+        extra = [*pinned, *shared, *(p for p in (-d, w + d) if axis == "x")]
+        return thirds_lines(free, h_edge, others=extra) + pinned + shared
+
+    x = smooth_lines(
+        [*fixed_lines("x", *x_bounds), -d, w + d],
+        fine_region=x_bounds,
+        bounds=x_bounds,
         h_fine=h_fine,
         h_coarse=h_fine,
     )
-    m = settings.side_margin_mm
     # The side boundaries stand exactly side_margin_mm beside the metal (in a channel housing
     # they are its walls); the fine region stops at them when the margin is the narrower.
     lat = min(settings.lateral_fine_mm, m)
-    y_lo, y_hi = min(0.0, y0), max(ht, y1)
-    y = graded_lines(
-        [*g.y_edges_mm, y0, y1],
+    y = smooth_lines(
+        fixed_lines("y", *y_bounds),
         fine_region=(y_lo - lat, y_hi + lat),
-        bounds=(y_lo - m, y_hi + m),
+        bounds=y_bounds,
         h_fine=h_fine,
         h_coarse=max(h_air, h_fine),
     )
@@ -293,6 +398,8 @@ class OpenEMSSolver(Solver):
     # ----- the solve -----------------------------------------------------------------------
     def _simulate(self, layout: Layout, f_ghz: np.ndarray) -> tuple[np.ndarray, dict]:
         s = self.settings
+        if s.error_estimate:
+            return self._simulate_with_estimate(layout, f_ghz)
         both = excite_both_ports(layout, s.excite_both_ports)
         S = np.zeros((f_ghz.size, 2, 2), complex)
         runs: list[dict] = []
@@ -332,3 +439,34 @@ class OpenEMSSolver(Solver):
             "workdir_kept": str(workdir) if s.keep_files else None,
         }
         return S, info
+
+    def _simulate_with_estimate(self, layout: Layout, f_ghz: np.ndarray) -> tuple[np.ndarray, dict]:
+        """The run itself and the next coarser preset's, each cached as a plain run.
+
+        The result is the run's own S; its information gains ``mesh_error`` and
+        ``coarser_run`` (cells, time steps, wall time and cache hit of the second run).
+        """
+        s = self.settings
+        coarser = coarser_preset(s.preset)
+        assert coarser is not None  # refused by the settings
+        nets = {}
+        for preset in (s.preset, coarser):
+            solver = OpenEMSSolver(replace(s, preset=preset, error_estimate=False), self.cache)
+            nets[preset] = solver.simulate(layout, f_ghz)
+        ratio = MESH_PRESETS[s.preset].refinement / MESH_PRESETS[coarser].refinement
+        err = mesh_error(
+            f_ghz,
+            nets[coarser].s,
+            nets[s.preset].s,
+            preset=s.preset,
+            coarser=coarser,
+            ratio=ratio,
+            order=MESH_ORDER,
+        )
+        main, second = nets[s.preset].rfdesign_info, nets[coarser].rfdesign_info
+        keep = ("cells", "timesteps", "wall_s", "cache_hit", "truncated")
+        info = {k: v for k, v in main.items() if k not in BASE_INFO_KEYS}
+        info["mesh_error"] = err.to_dict()
+        info["coarser_run"] = {"preset": coarser} | {k: second.get(k) for k in keep}
+        info["truncated"] = bool(main.get("truncated") or second.get("truncated"))
+        return nets[s.preset].s, info

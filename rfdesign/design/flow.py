@@ -208,7 +208,7 @@ def design_filter(
             t0,
             (search_runs, sens_runs),
         ),
-        verified_run=run_record(verified) if verified is not None else None,
+        verified_run=run_record(verified, spec) if verified is not None else None,
     )
     if out is not None:
         result.save(out)

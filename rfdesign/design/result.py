@@ -132,6 +132,14 @@ class DesignResult:
         """The verdict, K, worst margin and the flags that qualify them."""
         rep = self.report
         verdict = "MEETS the spec" if rep.passed else "does NOT meet the spec"
+        run = self.verified_run or {}
+        unc = run.get("uncertainty")
+        if unc:
+            low, high = unc["worst_margin_range_db"]
+            if rep.passed:
+                verdict += " with margin" if low > 0 else " only within the mesh error"
+            elif high > 0:
+                verdict += ", but would within the mesh error"
         by = (
             f"verified by {self.verified_by}"
             if self.verified is not None
@@ -141,13 +149,24 @@ class DesignResult:
             f"Layout `{self.layout.bit_string}` on grid `{self.layout.grid.name}` {verdict} "
             f"({by}).",
             f"K = {rep.K:.3f} dB (floor {rep.K_floor:.3f} dB); worst margin "
-            f"{rep.worst_margin_db:+.2f} dB.",
+            f"{rep.worst_margin_db:+.2f} dB"
+            + (
+                f" +- {unc['uncertainty_db']:.2f} dB (range {low:+.2f} to {high:+.2f} dB; mesh "
+                f"error from {unc['basis']})."
+                if unc
+                else (
+                    "; the verifying run has no mesh-error estimate."
+                    if self.verified is not None
+                    else "."
+                )
+            ),
         ]
-        run = self.verified_run or {}
         if self.flags:
             why = []
             if "truncated" in self.flags:
                 why.append("truncated (stopped at the time-step limit or gains power > 1 %)")
+            if "within-mesh-error" in self.flags:
+                why.append("the verdict changes inside the estimated mesh error")
             if "non-passive" in self.flags:
                 why.append(
                     f"non-passive (largest eigenvalue of S^H S = {run['max_power_gain']:.4f} > 1)"

@@ -6,7 +6,8 @@ them. A run that fails (time-out, solver error) is recorded with its error and d
 the others. Each candidate is judged twice against the spec: on the search model's prediction
 and on the solver's network (:class:`Candidates`), and each solver run is described by
 :func:`run_record`: which solver, mesh and conductor model produced it, whether it came from
-the cache, and its flags (truncated time stepping, non-passive S).
+the cache, its flags (truncated time stepping, non-passive S) and, where the solver estimated
+its mesh error, the range of the worst margin that error allows (:func:`margin_uncertainty`).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from rfdesign.evaluation import evaluate_network
+from rfdesign.evaluation import evaluate_network, evaluate_response
 from rfdesign.layouts.layout import Layout
 from rfdesign.optimizers.masks import SpecReport
 from rfdesign.solvers.base import SolverError, solver_names
@@ -45,20 +46,80 @@ def max_power_gain(s: np.ndarray) -> float:
     return float(np.linalg.eigvalsh(np.conj(np.swapaxes(s, -1, -2)) @ s).max())
 
 
-def run_record(net: Any) -> dict:
+def shifted_margin(spec: FilterSpec, net: Any, relative: float) -> float:
+    """Worst margin (dB) of ``net``'s response moved up in frequency by ``relative``.
+
+    The moved response at ``f`` is the simulated one at ``f / (1 + relative)`` (|S|
+    interpolated linearly; beyond the sweep the end values hold).
+    """
+    f = net.frequency.f / 1e9
+    g = f / (1 + relative)
+    s11 = np.interp(g, f, np.abs(net.s[:, 0, 0]))
+    s21 = np.interp(g, f, np.abs(net.s[:, 1, 0]))
+    return evaluate_response(spec, f, s11, s21).worst_margin_db
+
+
+def margin_uncertainty(spec: FilterSpec, net: Any) -> dict | None:
+    """What the run's own mesh-error estimate allows for the worst margin, or ``None``.
+
+    With a relative resonance error ``e`` (Richardson, ``mesh_error`` in the run
+    information), the response is moved by ``-e`` and ``+e`` in frequency and judged again;
+    the worst margin lies between the lowest and the highest of the three. Where no resonance
+    could be matched between the two meshes, the largest |S| difference between them (in dB,
+    scaled like the Richardson error) widens the margin instead.
+
+    Returns:
+        ``relative_error``, ``uncertainty_db`` (largest distance of a moved margin from the
+        run's), ``worst_margin_range_db`` ``[low, high]``, ``basis`` (what the estimate came
+        from) and ``coarser`` (the second mesh).
+    """
+    info = getattr(net, "rfdesign_info", None) or {}
+    est = info.get("mesh_error")
+    if not est:
+        return None
+    m = evaluate_network(spec, net).worst_margin_db
+    rel = est.get("relative")
+    if rel is not None:
+        moved = [shifted_margin(spec, net, -rel), shifted_margin(spec, net, rel)]
+        u = max(abs(x - m) for x in moved)
+        low, high = min(m, *moved), max(m, *moved)
+        basis = f"resonances +-{100 * rel:.2f} % (Richardson, {est['preset']} vs {est['coarser']})"
+    else:
+        u = est["max_delta_db"] / (est["ratio"] ** est["order"] - 1)
+        low, high = m - u, m + u
+        basis = f"no resonance matched; |S| difference {est['preset']} vs {est['coarser']}"
+    return {
+        "relative_error": rel,
+        "uncertainty_db": float(u),
+        "worst_margin_range_db": [float(low), float(high)],
+        "basis": basis,
+        "coarser": est["coarser"],
+    }
+
+
+def run_record(net: Any, spec: FilterSpec | None = None) -> dict:
     """What produced ``net`` and what is wrong with it, JSON-ready.
 
     Keys: ``solver``, ``preset`` (mesh), ``conductor``, ``housing`` (side boundary),
     ``cells``, ``timesteps``, ``cache_hit``, ``max_power_gain``, ``truncated`` (the solver
     stopped at its time-step limit or the run gains power by more than 1 %), ``passive``
-    (``max_power_gain <= 1 + PASSIVITY_TOL``) and ``flags``, the list of what applies
-    (``"truncated"``, ``"non-passive"``).
+    (``max_power_gain <= 1 + PASSIVITY_TOL``), ``uncertainty`` (:func:`margin_uncertainty`
+    against ``spec``, ``None`` without an estimate) and ``flags``, the list of what applies
+    (``"truncated"``, ``"non-passive"``, ``"within-mesh-error"``: the verdict would change
+    somewhere inside the estimated mesh error).
     """
     info = dict(getattr(net, "rfdesign_info", None) or {})
     settings = info.get("settings") or {}
     gain = max_power_gain(net.s)
     passive = gain <= 1 + PASSIVITY_TOL
     truncated = bool(info.get("truncated", False))
+    unc = margin_uncertainty(spec, net) if spec is not None else None
+    undecided = bool(unc) and unc["worst_margin_range_db"][0] <= 0 < unc["worst_margin_range_db"][1]
+    flags = (
+        ("truncated", truncated),
+        ("non-passive", not passive),
+        ("within-mesh-error", undecided),
+    )
     return {
         "solver": info.get("solver"),
         "preset": settings.get("preset", info.get("preset")),
@@ -70,7 +131,8 @@ def run_record(net: Any) -> dict:
         "max_power_gain": gain,
         "truncated": truncated,
         "passive": passive,
-        "flags": [f for f, on in (("truncated", truncated), ("non-passive", not passive)) if on],
+        "uncertainty": unc,
+        "flags": [f for f, on in flags if on],
     }
 
 
@@ -115,11 +177,18 @@ def verification_settings(spec: FilterSpec, verify: str):
     """
     from rfdesign.solvers.base import get_solver_class, settings_from_options
 
+    options = {}
+    if verify == "openems":
+        from rfdesign.solvers.openems import coarser_preset
+
+        coarser = coarser_preset(spec.solver.preset)
+        options["error_estimate"] = spec.solver.error_estimate and coarser is not None
     return settings_from_options(
         get_solver_class(verify),
         preset=spec.solver.preset,
         threads=spec.solver.threads,
         timeout_s=spec.solver.timeout_s,
+        **options,
         **housing_options(spec, verify),
     )
 
@@ -253,7 +322,7 @@ def verify_candidates(
                 errors[i] = str(res).splitlines()[0]
             else:
                 verified[i] = res
-    runs = [run_record(n) if n is not None else None for n in verified]
+    runs = [run_record(n, spec) if n is not None else None for n in verified]
     return Candidates(
         layouts=layouts,
         predicted=predicted,

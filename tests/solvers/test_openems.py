@@ -12,8 +12,15 @@ from rf_references.microstrip import notch_ghz, stub_circuit, stub_layout
 from rfdesign.layouts import Layout, PixelGrid, Substrate, get_grid, microstrip_width_mm
 from rfdesign.layouts.feeds import microstrip_line
 from rfdesign.solvers.base import ResultCache, SolverError, get_solver
-from rfdesign.solvers.mesh import cell_count
-from rfdesign.solvers.openems import OpenEMSSettings, OpenEMSSolver, build_mesh, parse_log
+from rfdesign.solvers.mesh import cell_count, shared_boundaries
+from rfdesign.solvers.openems import (
+    MESH_PRESETS,
+    OpenEMSSettings,
+    coarser_preset,
+    OpenEMSSolver,
+    build_mesh,
+    parse_log,
+)
 
 F = np.linspace(34, 46, 25)  # GHz
 SUB = Substrate()
@@ -139,29 +146,50 @@ def test_failed_run_raises_with_log_tail():
     assert info.value.log_tail is not None
 
 
-def test_mesh_has_lines_on_every_edge_and_respects_the_preset():
+def test_mesh_has_lines_on_every_metal_edge_and_follows_the_ladder():
     lay = Layout.random(get_grid("ka_pixel_4x5"), seed=0)
     g = lay.grid
-    for preset, n_per_lambda in (("draft", 20), ("standard", 40), ("fine", 60)):
+    counts = []
+    rects = [*lay.metal_rects(), *lay.feed_rects()]
+    for preset in ("draft", "standard", "fine", "reference"):
+        s = MESH_PRESETS[preset].refinement
+        # exactly on the lines: openEMS decides by exact comparison whether a line lies inside
+        # a metal box (a line 5e-16 outside an edge drops a cell of metal)
+        on_line = build_mesh(lay, 46.0, OpenEMSSettings(preset=preset, edge_rule="on-line"))
+        for x0, y0, x1, y1 in lay.metal_rects():
+            assert {x0, x1} <= set(on_line["x"]) and {y0, y1} <= set(on_line["y"])
+        assert set(g.feed_span_mm) <= set(on_line["y"])
         mesh = build_mesh(lay, 46.0, OpenEMSSettings(preset=preset))
-        for x in g.x_edges_mm:
-            assert np.min(np.abs(mesh["x"] - x)) < 1e-9
-        for y in [*g.y_edges_mm, *g.feed_span_mm]:
-            assert np.min(np.abs(mesh["y"] - y)) < 1e-9
-        h_max = 299.792458 / 46.0 / np.sqrt(SUB.eps_r) / n_per_lambda
+        assert set(shared_boundaries(rects, "x")) <= set(mesh["x"])  # where two boxes meet
+        assert set(shared_boundaries(rects, "y")) <= set(mesh["y"])
+        h_max = 299.792458 / 46.0 / np.sqrt(SUB.eps_r) / (20 * s)
         patch = (mesh["x"] >= 0) & (mesh["x"] <= g.width_mm)
         assert np.diff(mesh["x"][patch]).max() <= h_max + 1e-9
+        assert np.sum(mesh["z"] <= SUB.height_mm + 1e-12) - 1 == max(2, round(2 * s))
         assert np.all(np.diff(mesh["x"]) > 0) and np.all(np.diff(mesh["z"]) > 0)
         ratios = np.diff(mesh["z"])[1:] / np.diff(mesh["z"])[:-1]
         assert ratios.max() <= 1.4 + 1e-9
-    assert cell_count(build_mesh(lay, 46.0, OpenEMSSettings(preset="fine"))) > cell_count(
-        build_mesh(lay, 46.0, OpenEMSSettings(preset="draft"))
-    )
+        counts.append(cell_count(mesh))
+    assert counts == sorted(counts)
     # The side boundaries (a channel's walls) stand exactly side_margin_mm beside the patch,
     # also when that is narrower than the finely meshed strip beside it.
     for margin in (0.2, 0.6, 1.0):
         y = build_mesh(lay, 46.0, OpenEMSSettings(side_margin_mm=margin))["y"]
         assert abs(y[0] + margin) < 1e-9 and abs(y[-1] - g.height_mm - margin) < 1e-9
+
+
+def test_thirds_rule_keeps_lines_off_free_edges_and_on_shared_ones():
+    lay = through_layout()  # one strip: free edges at the strip's sides, cells meeting in x
+    g = lay.grid
+    mesh = build_mesh(lay, 46.0, OpenEMSSettings(preset="standard", edge_rule="thirds"))
+    y0, y1 = g.feed_span_mm
+    h = 299.792458 / 46.0 / np.sqrt(SUB.eps_r) / MESH_PRESETS["standard"].edge_cells_per_wavelength
+    for edge, inward in ((y0, 1), (y1, -1)):
+        assert edge not in set(mesh["y"])
+        assert np.min(np.abs(mesh["y"] - (edge + inward * h / 3))) < 1e-9
+        assert np.min(np.abs(mesh["y"] - (edge - inward * 2 * h / 3))) < 1e-9
+    for x in g.x_edges_mm[1:-1]:  # cells meeting: a line on their common edge
+        assert x in set(mesh["x"])
 
 
 def test_log_parser_reads_engine_lines():
@@ -182,5 +210,11 @@ def test_bad_settings_are_rejected():
         OpenEMSSettings(threads=0)
     with pytest.raises(ValueError, match="preset"):
         OpenEMSSettings(preset="ultra")
+    with pytest.raises(ValueError, match="error_estimate: 'draft' is the coarsest"):
+        OpenEMSSettings(preset="draft", error_estimate=True)
+    with pytest.raises(ValueError, match="edge_rule"):
+        OpenEMSSettings(edge_rule="halves")
+    assert coarser_preset("reference") == "fine" and coarser_preset("fine") == "draft"
+    assert coarser_preset("standard") == "draft" and coarser_preset("draft") is None
     with pytest.raises(KeyError, match="did you mean 'openems'"):
         get_solver("openem")

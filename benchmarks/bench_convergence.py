@@ -1,0 +1,167 @@
+"""Mesh convergence of openEMS on its preset ladder, with Richardson estimates.
+
+Cases: three ka_pixel_4x5 layouts (open boundaries) and the two shipped channel-housed designs
+(``examples/ka_highpass_channel.yaml``, ``examples/ka_bandpass_channel.yaml``, their layouts of
+``search.initial`` with the spec's housing). Each is simulated on every preset of the ladder
+(``draft``, ``standard``, ``fine``, ``reference``: refinement 1, 1.5, 2, 3; docs/solvers.md),
+121 points over 34-46 GHz. Features: |S21| and |S11| extrema with >= 3 dB prominence and the
+-3 dB crossings of |S21| (:mod:`rfdesign.solvers.convergence`).
+
+Per case and preset the table gives the cost, the Richardson error estimate that the solver
+itself stores with ``error_estimate=True`` (this preset against the next coarser one, order
+:data:`rfdesign.solvers.openems.MESH_ORDER`), and the largest distance of a feature from the
+finest run; a second table gives every feature on every mesh, the order observed on the three
+finest meshes and the extrapolated frequency.
+
+Runs are stored as ``benchmarks/results/convergence/<case>_<preset>.npz`` (S, run
+information) as they finish, so an interrupted study resumes where it stopped::
+
+    make bench BENCH=convergence      # or: .venv/bin/python benchmarks/bench_convergence.py
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "benchmarks" / "results" / "convergence"
+F_GHZ = np.linspace(34.0, 46.0, 121)
+PIXEL_LAYOUTS = ("100001111100110", "011010111011101", "110100110101011")
+SPECS = ("ka_highpass_channel", "ka_bandpass_channel")
+PRESETS = ("draft", "standard", "fine", "reference")
+
+
+def cases() -> dict[str, tuple]:
+    """Case name -> (layout, openEMS settings without preset)."""
+    from rfdesign.design.verify import housing_options
+    from rfdesign.layouts import Layout, get_grid
+    from rfdesign.spec import load_spec
+
+    out = {}
+    grid = get_grid("ka_pixel_4x5")
+    for bits in PIXEL_LAYOUTS:
+        out[f"ka_pixel_4x5_{bits}"] = (Layout.from_bits(grid, bits), {})
+    # the meshing before model version 2 (a line on every edge), for comparison
+    bits = PIXEL_LAYOUTS[0]
+    out[f"ka_pixel_4x5_{bits}_on-line"] = (Layout.from_bits(grid, bits), {"edge_rule": "on-line"})
+    for name in SPECS:
+        spec = load_spec(ROOT / "examples" / f"{name}.yaml")
+        lay = Layout.from_bits(spec.pixel_grid(), spec.search.initial[0])
+        out[name] = (lay, housing_options(spec, "openems"))
+    return out
+
+
+def simulate(case: str, layout, options: dict, preset: str, threads: int = 2) -> tuple:
+    """S and run information of one case on one preset; stored in OUT, reused when there."""
+    from rfdesign.solvers.openems import OpenEMSSettings, OpenEMSSolver
+
+    path = OUT / f"{case}_{preset}.npz"
+    solver = OpenEMSSolver(OpenEMSSettings(preset=preset, threads=threads, **options))
+    if path.exists():
+        with np.load(path) as d:
+            info = json.loads(str(d["info"]))
+            if info.get("solver_version") == solver.version:
+                return d["s"], info
+    net = solver.simulate(layout, F_GHZ)
+    info = {k: v for k, v in net.rfdesign_info.items() if k != "runs"}
+    OUT.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp.npz")
+    np.savez(tmp, s=net.s, f_ghz=F_GHZ, info=json.dumps(info, default=str))
+    tmp.replace(path)
+    return net.s, info
+
+
+def study(case: str, results: dict[str, tuple]) -> tuple[list[str], list[str]]:
+    """Rows of the summary table and of the feature table for one case."""
+    from rfdesign.solvers.convergence import (
+        match,
+        mesh_error,
+        observed_order,
+        resonances,
+        richardson,
+    )
+    from rfdesign.solvers.openems import MESH_ORDER, MESH_PRESETS, coarser_preset
+
+    finest = PRESETS[-1]
+    ref = resonances(F_GHZ, results[finest][0])
+    summary, features = [], []
+    for p in PRESETS:
+        s, info = results[p]
+        coarser = coarser_preset(p)
+        est = "-"
+        if coarser is not None:
+            ratio = MESH_PRESETS[p].refinement / MESH_PRESETS[coarser].refinement
+            e = mesh_error(
+                F_GHZ,
+                results[coarser][0],
+                s,
+                preset=p,
+                coarser=coarser,
+                ratio=ratio,
+                order=MESH_ORDER,
+            )
+            est = "no feature" if math.isnan(e.relative) else f"{100 * e.relative:.2f} %"
+        pairs = match(ref, resonances(F_GHZ, s))
+        dist = max((abs(a.f_ghz - b.f_ghz) / a.f_ghz for a, b in pairs), default=math.nan)
+        summary.append(
+            f"| {case} | {p} | {info['cells']:,} | {info['timesteps']:,} | "
+            f"{info['wall_s']:.0f} | {est} | {100 * dist:.2f} % ({len(pairs)}/{len(ref)}) |"
+        )
+    scales = tuple(MESH_PRESETS[p].refinement for p in PRESETS[-3:])
+    for r in ref:
+        values = []
+        for p in PRESETS:
+            m = match([r], resonances(F_GHZ, results[p][0]))
+            values.append(m[0][1].f_ghz if m else math.nan)
+        last3 = tuple(values[-3:])
+        order = observed_order(last3, scales) if not any(map(math.isnan, last3)) else math.nan
+        p_use = order if 0.5 <= order <= 4 else MESH_ORDER
+        limit = richardson(values[-2], values[-1], scales[2] / scales[1], p_use)
+        cells = " | ".join("-" if math.isnan(v) else f"{v:.3f}" for v in values)
+        features.append(
+            f"| {case} | {r.kind} | {cells} | {'-' if math.isnan(order) else f'{order:.2f}'} | "
+            f"{limit:.3f} ({100 * (limit / values[-1] - 1):+.2f} %) |"
+        )
+    return summary, features
+
+
+def run(threads: int = 2) -> str:
+    """Simulate what is missing and return the Markdown tables."""
+    from rfdesign.solvers.openems import MESH_ORDER, MESH_PRESETS, openems_version
+
+    summary, features = [], []
+    for case, (layout, options) in cases().items():
+        results = {p: simulate(case, layout, options, p, threads) for p in PRESETS}
+        rows = study(case, results)
+        summary += rows[0]
+        features += rows[1]
+        print("\n".join(rows[0]), flush=True)
+    ladder = ", ".join(f"{p} {MESH_PRESETS[p].refinement:g}" for p in PRESETS)
+    return "\n".join(
+        [
+            f"openEMS {openems_version()}, {threads} threads per run, 121 points 34-46 GHz; "
+            f"refinement ladder: {ladder}; Richardson order {MESH_ORDER:g}.",
+            "",
+            "| case | preset | cells | time steps | wall s | Richardson estimate (vs next "
+            "coarser preset) | largest distance from the finest run (matched / features) |",
+            "|---|---|---|---|---|---|---|",
+            *summary,
+            "",
+            "Features (GHz) on every preset, the order observed on the three finest meshes "
+            "(NaN: not monotone) and the Richardson limit from the two finest (observed order "
+            f"where it lies in 0.5-4, else {MESH_ORDER:g}):",
+            "",
+            "| case | feature | " + " | ".join(PRESETS) + " | observed order | limit |",
+            "|---|---|" + "---|" * len(PRESETS) + "---|---|",
+            *features,
+        ]
+    )
+
+
+if __name__ == "__main__":
+    print(run(int(sys.argv[1]) if len(sys.argv) > 1 else 2))

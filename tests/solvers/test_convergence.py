@@ -1,0 +1,87 @@
+"""Resonances between samples, Richardson extrapolation and observed order, mesh errors."""
+
+import math
+
+import numpy as np
+import pytest
+
+from rfdesign.solvers.convergence import (
+    match,
+    mesh_error,
+    observed_order,
+    resonances,
+    richardson,
+)
+
+
+def two_pole(f: np.ndarray, f1: float, f2: float | None = None, q: float = 60.0) -> np.ndarray:
+    """S of a lossless two-port whose |S21| peaks at f1 (and near f2), ``F x 2 x 2``."""
+    s21 = 1 / (1 + 1j * q * (f / f1 - f1 / f))
+    if f2 is not None:
+        s21 = 0.5 * (s21 + 1 / (1 + 1j * q * (f / f2 - f2 / f)))
+    s11 = np.sqrt(np.clip(1 - np.abs(s21) ** 2, 0, 1)) + 0j
+    s = np.zeros((f.size, 2, 2), complex)
+    s[:, 0, 0] = s[:, 1, 1] = s11
+    s[:, 1, 0] = s[:, 0, 1] = s21
+    return s
+
+
+def test_resonance_found_between_samples():
+    f = np.linspace(34, 46, 121)  # 0.1 GHz steps
+    for f1 in (38.437, 42.061, 40.0):
+        res = resonances(f, two_pole(f, f1))
+        found = {r.kind: r for r in res}
+        assert sorted(found) == ["s11_min", "s21_fall", "s21_max", "s21_rise"]
+        # -3 dB of a Q = 60 resonance: f1 (1 -+ 1 / (2 Q)) to first order
+        assert abs(found["s21_rise"].f_ghz - f1 * (1 - 1 / 120)) < 0.01 * f1 / 60
+        assert abs(found["s21_fall"].f_ghz - f1 * (1 + 1 / 120)) < 0.01 * f1 / 60
+        # a parabola through three samples 0.1 GHz apart: within 5 MHz of a Q = 60 peak
+        assert abs(found["s21_max"].f_ghz - f1) < 0.005
+        assert abs(found["s11_min"].f_ghz - f1) < 0.005
+        assert found["s21_max"].level_db == pytest.approx(0.0, abs=0.05)
+
+
+def test_richardson_recovers_the_limit_of_a_power_law():
+    f_inf, c, p = 43.9, 1.7, 1.5
+    values = [f_inf - c * s**-p for s in (1.0, 2.0, 3.0)]
+    assert observed_order(tuple(values), (1.0, 2.0, 3.0)) == pytest.approx(p, rel=1e-6)
+    assert richardson(values[1], values[2], 3.0 / 2.0, p) == pytest.approx(f_inf, rel=1e-12)
+    assert math.isnan(observed_order((1.0, 2.0, 1.5), (1.0, 2.0, 3.0)))  # not monotone
+    with pytest.raises(ValueError, match="ratio"):
+        richardson(1.0, 2.0, 1.0, 2.0)
+
+
+def pole_and_zero(f: np.ndarray, f1: float, f2: float, q: float = 60.0) -> np.ndarray:
+    """A pass band at f1 (|S21| = 1) and a transmission zero at f2, ``F x 2 x 2``."""
+    s21 = (1 / (1 + 1j * q * (f / f1 - f1 / f))) * (1 - 1 / (1 + 1j * 20 * (f / f2 - f2 / f)))
+    s11 = np.sqrt(np.clip(1 - np.abs(s21) ** 2, 0, 1)) + 0j
+    s = np.zeros((f.size, 2, 2), complex)
+    s[:, 0, 0] = s[:, 1, 1] = s11
+    s[:, 1, 0] = s[:, 0, 1] = s21
+    return s
+
+
+def test_mesh_error_of_a_shifted_response():
+    f = np.linspace(34, 46, 241)
+    coarse, fine = pole_and_zero(f, 38.0, 42.0), pole_and_zero(f, 38.2, 42.2)
+    err = mesh_error(f, coarse, fine, preset="b", coarser="a", ratio=2.0, order=1.0)
+    # order 1, ratio 2: the limit lies one more shift above the fine run
+    kinds = sorted(p[0] for p in err.pairs)
+    assert kinds == ["s11_min", "s21_fall", "s21_min", "s21_rise"]  # flat maxima left out
+    np.testing.assert_allclose(err.error_ghz, 0.2, atol=0.02)
+    assert err.relative == pytest.approx(0.2 / 38.2, rel=0.1)
+    assert err.to_dict()["coarser"] == "a"
+    # nothing to match: relative error unknown (NaN), reported as None
+    flat = np.zeros_like(fine)
+    flat[:, 1, 0] = flat[:, 0, 1] = 1.0
+    none = mesh_error(f, flat, flat, preset="b", coarser="a", ratio=2.0, order=1.0)
+    assert none.pairs == [] and none.to_dict()["relative"] is None
+
+
+def test_match_pairs_the_same_kind_only():
+    f = np.linspace(34, 46, 121)
+    a, b = resonances(f, two_pole(f, 38.0, 42.0)), resonances(f, two_pole(f, 38.3, 42.4))
+    pairs = match(a, b)
+    assert pairs and all(x.kind == y.kind for x, y in pairs)
+    assert all(abs(x.f_ghz - y.f_ghz) < 0.5 for x, y in pairs)
+    assert match(a, b, max_shift=0.001) == []
