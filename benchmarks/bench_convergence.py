@@ -1,11 +1,14 @@
 """Mesh convergence of openEMS on its preset ladder, with Richardson estimates.
 
-Cases: three ka_pixel_4x5 layouts (open boundaries) and the two shipped channel-housed designs
-(``examples/ka_highpass_channel.yaml``, ``examples/ka_bandpass_channel.yaml``, their layouts of
-``search.initial`` with the spec's housing). Each is simulated on every preset of the ladder
+Cases: five ka_pixel_4x5 layouts (open boundaries; three of the earlier study, two of the
+committed openEMS test set), the first of them also with the older on-line edge rule, and the
+two shipped channel-housed designs (``examples/ka_highpass_channel.yaml``,
+``examples/ka_bandpass_channel.yaml``, their layouts of ``search.initial`` with the spec's
+housing). Each is simulated on every preset of the ladder
 (``draft``, ``standard``, ``fine``, ``reference``: refinement 1, 1.5, 2, 3; docs/solvers.md),
 121 points over 34-46 GHz. Features: |S21| and |S11| extrema with >= 3 dB prominence and the
--3 dB crossings of |S21| (:mod:`rfdesign.solvers.convergence`).
+-3 dB crossings of |S21|; the Richardson estimate compares the nulls with >= 6 dB and the
+crossings (:mod:`rfdesign.solvers.convergence`).
 
 Per case and preset the table gives the cost, the Richardson error estimate that the solver
 itself stores with ``error_estimate=True`` (this preset against the next coarser one, order
@@ -32,27 +35,35 @@ ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "results" / "convergence"
 F_GHZ = np.linspace(34.0, 46.0, 121)
 PIXEL_LAYOUTS = ("100001111100110", "011010111011101", "110100110101011")
+"""The three layouts of the earlier convergence study (docs/solvers.md)."""
+TEST_LAYOUTS = ("011011000011101", "000110111111010")
+"""Two layouts of the committed openEMS test set (data/openems_ka_pixel_4x5_standard_test),
+whose model-1 standard results the issue's independent model questioned."""
 SPECS = ("ka_highpass_channel", "ka_bandpass_channel")
 PRESETS = ("draft", "standard", "fine", "reference")
 
 
 def cases() -> dict[str, tuple]:
-    """Case name -> (layout, openEMS settings without preset)."""
+    """Case name -> (layout, openEMS settings without preset, spec or None)."""
     from rfdesign.design.verify import housing_options
     from rfdesign.layouts import Layout, get_grid
     from rfdesign.spec import load_spec
 
     out = {}
     grid = get_grid("ka_pixel_4x5")
-    for bits in PIXEL_LAYOUTS:
-        out[f"ka_pixel_4x5_{bits}"] = (Layout.from_bits(grid, bits), {})
+    for bits in PIXEL_LAYOUTS + TEST_LAYOUTS:
+        out[f"ka_pixel_4x5_{bits}"] = (Layout.from_bits(grid, bits), {}, None)
     # the meshing before model version 2 (a line on every edge), for comparison
     bits = PIXEL_LAYOUTS[0]
-    out[f"ka_pixel_4x5_{bits}_on-line"] = (Layout.from_bits(grid, bits), {"edge_rule": "on-line"})
+    out[f"ka_pixel_4x5_{bits}_on-line"] = (
+        Layout.from_bits(grid, bits),
+        {"edge_rule": "on-line"},
+        None,
+    )
     for name in SPECS:
         spec = load_spec(ROOT / "examples" / f"{name}.yaml")
         lay = Layout.from_bits(spec.pixel_grid(), spec.search.initial[0])
-        out[name] = (lay, housing_options(spec, "openems"))
+        out[name] = (lay, housing_options(spec, "openems"), spec)
     return out
 
 
@@ -76,7 +87,20 @@ def simulate(case: str, layout, options: dict, preset: str, threads: int = 2) ->
     return net.s, info
 
 
-def study(case: str, results: dict[str, tuple]) -> tuple[list[str], list[str]]:
+def verdict(spec, s: np.ndarray, relative: float) -> str:
+    """The spec's worst margin on ``s`` and its range within +-``relative`` in frequency."""
+    from rfdesign.design.verify import shifted_margin
+    from rfdesign.solvers.base import make_network
+
+    net = make_network(F_GHZ, s)
+    m = shifted_margin(spec, net, 0.0)
+    if math.isnan(relative):
+        return f"{m:+.2f} dB"
+    moved = [shifted_margin(spec, net, -relative), shifted_margin(spec, net, relative)]
+    return f"{m:+.2f} dB ({min(m, *moved):+.2f} to {max(m, *moved):+.2f})"
+
+
+def study(case: str, results: dict[str, tuple], spec=None) -> tuple[list[str], list[str]]:
     """Rows of the summary table and of the feature table for one case."""
     from rfdesign.solvers.convergence import (
         match,
@@ -93,7 +117,7 @@ def study(case: str, results: dict[str, tuple]) -> tuple[list[str], list[str]]:
     for p in PRESETS:
         s, info = results[p]
         coarser = coarser_preset(p)
-        est = "-"
+        est, rel = "-", math.nan
         if coarser is not None:
             ratio = MESH_PRESETS[p].refinement / MESH_PRESETS[coarser].refinement
             e = mesh_error(
@@ -105,12 +129,14 @@ def study(case: str, results: dict[str, tuple]) -> tuple[list[str], list[str]]:
                 ratio=ratio,
                 order=MESH_ORDER,
             )
-            est = "no feature" if math.isnan(e.relative) else f"{100 * e.relative:.2f} %"
+            rel = e.relative
+            est = "no feature" if math.isnan(rel) else f"{100 * rel:.2f} %"
         pairs = match(ref, resonances(F_GHZ, s))
         dist = max((abs(a.f_ghz - b.f_ghz) / a.f_ghz for a, b in pairs), default=math.nan)
         summary.append(
             f"| {case} | {p} | {info['cells']:,} | {info['timesteps']:,} | "
-            f"{info['wall_s']:.0f} | {est} | {100 * dist:.2f} % ({len(pairs)}/{len(ref)}) |"
+            f"{info['wall_s']:.0f} | {est} | {100 * dist:.2f} % ({len(pairs)}/{len(ref)}) | "
+            f"{verdict(spec, s, rel) if spec is not None else '-'} |"
         )
     scales = tuple(MESH_PRESETS[p].refinement for p in PRESETS[-3:])
     for r in ref:
@@ -130,16 +156,65 @@ def study(case: str, results: dict[str, tuple]) -> tuple[list[str], list[str]]:
     return summary, features
 
 
+PALACE = ROOT / "benchmarks" / "results" / "palace_crosscheck"
+
+
+def palace_rows(case: str, results: dict[str, tuple]) -> list[str]:
+    """Palace's stored runs of a shipped design against openEMS's finest and its limit.
+
+    Compared: the features the Richardson estimate uses (Palace's files have 49 points; the
+    features are interpolated between them as for openEMS).
+    """
+    import skrf
+
+    from rfdesign.solvers.convergence import (
+        ERROR_PROMINENCE_DB,
+        match,
+        resonances,
+        well_defined,
+    )
+    from rfdesign.solvers.openems import MESH_ORDER, MESH_PRESETS
+
+    def sharp(f, s):
+        return [r for r in resonances(f, s, ERROR_PROMINENCE_DB) if well_defined(r)]
+
+    fine, finest = PRESETS[-2], PRESETS[-1]
+    ratio = MESH_PRESETS[finest].refinement / MESH_PRESETS[fine].refinement
+    ref = sharp(F_GHZ, results[finest][0])
+    prev = {(a.kind, round(a.f_ghz, 6)): b for a, b in match(ref, sharp(F_GHZ, results[fine][0]))}
+    rows = []
+    for path in sorted(PALACE.glob(f"{case}_palace_*.s2p")):
+        net = skrf.Network(str(path))
+        feats = sharp(net.frequency.f / 1e9, net.s)
+        for a, b in match(ref, feats):
+            c = prev.get((a.kind, round(a.f_ghz, 6)))
+            limit = richardson_or_nan(c, a, ratio, MESH_ORDER)
+            rows.append(
+                f"| {case} | {path.stem.split('_palace_')[1]} | {a.kind} | {a.f_ghz:.3f} | "
+                f"{limit:.3f} | {b.f_ghz:.3f} | {100 * (b.f_ghz / a.f_ghz - 1):+.2f} % | "
+                f"{100 * (b.f_ghz / limit - 1):+.2f} % |"
+            )
+    return rows
+
+
+def richardson_or_nan(coarse, fine, ratio: float, order: float) -> float:
+    """Richardson limit of a feature, NaN where the coarser mesh has no match."""
+    from rfdesign.solvers.convergence import richardson
+
+    return math.nan if coarse is None else richardson(coarse.f_ghz, fine.f_ghz, ratio, order)
+
+
 def run(threads: int = 2) -> str:
     """Simulate what is missing and return the Markdown tables."""
     from rfdesign.solvers.openems import MESH_ORDER, MESH_PRESETS, openems_version
 
-    summary, features = [], []
-    for case, (layout, options) in cases().items():
+    summary, features, palace = [], [], []
+    for case, (layout, options, spec) in cases().items():
         results = {p: simulate(case, layout, options, p, threads) for p in PRESETS}
-        rows = study(case, results)
+        rows = study(case, results, spec)
         summary += rows[0]
         features += rows[1]
+        palace += palace_rows(case, results)
         print("\n".join(rows[0]), flush=True)
     ladder = ", ".join(f"{p} {MESH_PRESETS[p].refinement:g}" for p in PRESETS)
     return "\n".join(
@@ -147,9 +222,10 @@ def run(threads: int = 2) -> str:
             f"openEMS {openems_version()}, {threads} threads per run, 121 points 34-46 GHz; "
             f"refinement ladder: {ladder}; Richardson order {MESH_ORDER:g}.",
             "",
-            "| case | preset | cells | time steps | wall s | Richardson estimate (vs next "
-            "coarser preset) | largest distance from the finest run (matched / features) |",
-            "|---|---|---|---|---|---|---|",
+            "| case | preset | cells | time steps | wall s | Richardson estimate (vs its "
+            "coarser preset) | largest distance from the finest run (matched / features) | "
+            "spec's worst margin (range within the estimate) |",
+            "|---|---|---|---|---|---|---|---|",
             *summary,
             "",
             "Features (GHz) on every preset, the order observed on the three finest meshes "
@@ -159,6 +235,15 @@ def run(threads: int = 2) -> str:
             "| case | feature | " + " | ".join(PRESETS) + " | observed order | limit |",
             "|---|---|" + "---|" * len(PRESETS) + "---|---|",
             *features,
+            "",
+            "Palace (benchmarks/results/palace_crosscheck/, finite elements, stored runs) "
+            f"against openEMS {PRESETS[-1]} and its Richardson limit (from "
+            f"{PRESETS[-2]} and {PRESETS[-1]}, order {MESH_ORDER:g}):",
+            "",
+            "| design | Palace preset | feature | openEMS (GHz) | openEMS limit (GHz) | Palace "
+            "(GHz) | Palace vs openEMS | Palace vs limit |",
+            "|---|---|---|---|---|---|---|---|",
+            *palace,
         ]
     )
 

@@ -34,11 +34,13 @@ extremum is ill-conditioned: on ka_pixel_4x5 ``100001111100110`` a 4.7 dB dip of
 0.1 GHz (run-to-run noise of openEMS's energy end criterion moves such dips by 0.1-0.2 GHz
 on one mesh)."""
 
-SHARP_KINDS = frozenset({"s11_min", "s21_min", "s21_rise", "s21_fall"})
-"""Features whose frequency is well defined: nulls and skirts. Maxima of |S21| and |S11| near
-0 dB are flat (a |S11| maximum of -2.1 dB moved 0.3 GHz between fine and reference where the
-resonance beside it, an |S11| null, moved 0.03 GHz); their resonances show as nulls of the
-other parameter anyway."""
+SKIRT_KINDS = frozenset({"s21_rise", "s21_fall"})
+"""The -3 dB crossings of |S21|."""
+
+FLAT_TOP_DB = -6.0
+"""Maxima above this level are left out of :func:`mesh_error`: a maximum near 0 dB is flat (a
+|S11| maximum of -2.1 dB moved 0.3 GHz between fine and reference where the |S11| null beside
+it moved 0.03 GHz), and the resonance it marks shows as a null of the other parameter."""
 
 
 @dataclass(frozen=True)
@@ -197,6 +199,19 @@ class MeshError:
         return d
 
 
+def well_defined(res: Resonance) -> bool:
+    """Whether a feature's frequency is well defined enough to measure a mesh error with.
+
+    Skirts; nulls above the clipping floor (one at the floor is flat and wanders); maxima
+    below :data:`FLAT_TOP_DB` (the peaks of weakly coupled resonances).
+    """
+    if res.kind in SKIRT_KINDS:
+        return True
+    if res.kind.endswith("_min"):
+        return res.level_db > FLOOR_DB + 1.0
+    return res.level_db < FLAT_TOP_DB
+
+
 def mesh_error(
     f_ghz: np.ndarray,
     s_coarse: np.ndarray,
@@ -209,11 +224,12 @@ def mesh_error(
 ) -> MeshError:
     """Richardson estimate of the resonance error of ``s_fine`` from ``s_coarse``.
 
-    Compared: the nulls of |S11| and |S21| with at least :data:`ERROR_PROMINENCE_DB` and the
-    -3 dB skirts (:data:`SHARP_KINDS`).
+    Compared: the extrema with at least :data:`ERROR_PROMINENCE_DB` whose frequency is well
+    defined (:func:`well_defined`) and the -3 dB skirts.
     """
+
     def sharp(s: np.ndarray) -> list[Resonance]:
-        return [r for r in resonances(f_ghz, s, ERROR_PROMINENCE_DB) if r.kind in SHARP_KINDS]
+        return [r for r in resonances(f_ghz, s, ERROR_PROMINENCE_DB) if well_defined(r)]
 
     pairs, errors = [], []
     for rf, rc in match(sharp(s_fine), sharp(s_coarse)):

@@ -6,11 +6,14 @@ import numpy as np
 import pytest
 
 from rfdesign.solvers.convergence import (
+    FLOOR_DB,
+    Resonance,
     match,
     mesh_error,
     observed_order,
     resonances,
     richardson,
+    well_defined,
 )
 
 
@@ -53,7 +56,8 @@ def test_richardson_recovers_the_limit_of_a_power_law():
 
 def pole_and_zero(f: np.ndarray, f1: float, f2: float, q: float = 60.0) -> np.ndarray:
     """A pass band at f1 (|S21| = 1) and a transmission zero at f2, ``F x 2 x 2``."""
-    s21 = (1 / (1 + 1j * q * (f / f1 - f1 / f))) * (1 - 1 / (1 + 1j * 20 * (f / f2 - f2 / f)))
+    notch = 1 - 0.7 / (1 + 1j * 20 * (f / f2 - f2 / f))  # a resolved null, -32 dB
+    s21 = notch / (1 + 1j * q * (f / f1 - f1 / f))
     s11 = np.sqrt(np.clip(1 - np.abs(s21) ** 2, 0, 1)) + 0j
     s = np.zeros((f.size, 2, 2), complex)
     s[:, 0, 0] = s[:, 1, 1] = s11
@@ -85,3 +89,11 @@ def test_match_pairs_the_same_kind_only():
     assert pairs and all(x.kind == y.kind for x, y in pairs)
     assert all(abs(x.f_ghz - y.f_ghz) < 0.5 for x, y in pairs)
     assert match(a, b, max_shift=0.001) == []
+
+
+def test_only_well_defined_features_measure_the_mesh_error():
+    assert well_defined(Resonance("s21_rise", 40.0, -3.0))
+    assert well_defined(Resonance("s21_min", 43.0, -30.0))
+    assert not well_defined(Resonance("s21_min", 43.0, FLOOR_DB))  # flat at the clip floor
+    assert well_defined(Resonance("s21_max", 38.5, -16.0))  # a weakly coupled peak
+    assert not well_defined(Resonance("s11_max", 37.8, -2.1))  # flat near 0 dB

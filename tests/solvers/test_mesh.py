@@ -35,8 +35,9 @@ def test_thirds_rule_puts_a_third_of_the_cell_inside_the_metal():
 
 def test_smoothing_keeps_fixed_lines_and_grades_the_cells():
     fixed = [-0.02, 0.01, 0.99, 1.02]
-    lines = smooth_lines(fixed, fine_region=(-0.5, 1.5), bounds=(-3.0, 4.0), h_fine=0.05,
-                         h_coarse=0.5, ratio=1.4)
+    lines = smooth_lines(
+        fixed, fine_region=(-0.5, 1.5), bounds=(-3.0, 4.0), h_fine=0.05, h_coarse=0.5, ratio=1.4
+    )
     for x in [*fixed, -3.0, 4.0]:
         assert x in lines  # exactly: openEMS compares line and box edge exactly
     cells = np.diff(lines)
