@@ -16,9 +16,9 @@ from rfdesign.solvers.mesh import cell_count, shared_boundaries
 from rfdesign.solvers.openems import (
     MESH_PRESETS,
     OpenEMSSettings,
-    coarser_preset,
     OpenEMSSolver,
     build_mesh,
+    coarser_preset,
     parse_log,
 )
 
