@@ -204,18 +204,50 @@ def richardson_or_nan(coarse, fine, ratio: float, order: float) -> float:
     return math.nan if coarse is None else richardson(coarse.f_ghz, fine.f_ghz, ratio, order)
 
 
+def plot(case: str, results: dict[str, tuple], online: dict[str, tuple] | None) -> None:
+    """|S21| and |S11| of one case on every preset: docs/images/openems_convergence.png."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
+    runs = [(f"{p} ({results[p][1]['cells']:,} lines)", results[p][0], "-") for p in PRESETS]
+    if online:
+        p = PRESETS[-1]
+        runs.append((f"{p}, edges on lines (model 1 meshing)", online[p][0], "--"))
+    for label, s, style in runs:
+        for ax, (i, j) in zip(axes, ((1, 0), (0, 0)), strict=True):
+            db = 20 * np.log10(np.maximum(np.abs(s[:, i, j]), 1e-6))
+            ax.plot(F_GHZ, db, style, label=label, lw=1.2)
+    for ax, name in zip(axes, ("|S21|", "|S11|"), strict=True):
+        ax.set_title(f"{name}, {case}", fontsize=9)
+        ax.set_xlabel("frequency (GHz)")
+        ax.grid(alpha=0.3)
+    axes[0].set_ylabel("dB")
+    axes[0].set_ylim(-45, 2)
+    axes[1].legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(ROOT / "docs" / "images" / "openems_convergence.png", dpi=130)
+    plt.close(fig)
+
+
 def run(threads: int = 2) -> str:
     """Simulate what is missing and return the Markdown tables."""
     from rfdesign.solvers.openems import MESH_ORDER, MESH_PRESETS, openems_version
 
     summary, features, palace = [], [], []
+    stored = {}
     for case, (layout, options, spec) in cases().items():
         results = {p: simulate(case, layout, options, p, threads) for p in PRESETS}
+        stored[case] = results
         rows = study(case, results, spec)
         summary += rows[0]
         features += rows[1]
         palace += palace_rows(case, results)
         print("\n".join(rows[0]), flush=True)
+    first = f"ka_pixel_4x5_{PIXEL_LAYOUTS[0]}"
+    plot(first, stored[first], stored.get(f"{first}_on-line"))
     ladder = ", ".join(f"{p} {MESH_PRESETS[p].refinement:g}" for p in PRESETS)
     return "\n".join(
         [
