@@ -232,13 +232,20 @@ def plot(case: str, results: dict[str, tuple], online: dict[str, tuple] | None) 
     plt.close(fig)
 
 
-def run(threads: int = 2) -> str:
-    """Simulate what is missing and return the Markdown tables."""
+def run(threads: int = 2, only: list[str] | None = None) -> str:
+    """Simulate what is missing and return the Markdown tables.
+
+    Args:
+        threads: openEMS threads per run.
+        only: Run and report only the cases whose names contain one of these strings.
+    """
     from rfdesign.solvers.openems import MESH_ORDER, MESH_PRESETS, openems_version
 
     summary, features, palace = [], [], []
     stored = {}
     for case, (layout, options, spec) in cases().items():
+        if only and not any(s in case for s in only):
+            continue
         results = {p: simulate(case, layout, options, p, threads) for p in PRESETS}
         stored[case] = results
         rows = study(case, results, spec)
@@ -247,11 +254,13 @@ def run(threads: int = 2) -> str:
         palace += palace_rows(case, results)
         print("\n".join(rows[0]), flush=True)
     first = f"ka_pixel_4x5_{PIXEL_LAYOUTS[0]}"
-    plot(first, stored[first], stored.get(f"{first}_on-line"))
+    if first in stored:
+        plot(first, stored[first], stored.get(f"{first}_on-line"))
     ladder = ", ".join(f"{p} {MESH_PRESETS[p].refinement:g}" for p in PRESETS)
+    scope = f"cases containing {', '.join(only)} only; " if only else ""
     return "\n".join(
         [
-            f"openEMS {openems_version()}, {threads} threads per run, 121 points 34-46 GHz; "
+            f"{scope}openEMS {openems_version()}, {threads} threads per run, 121 points 34-46 GHz; "
             f"refinement ladder: {ladder}; Richardson order {MESH_ORDER:g}.",
             "",
             "| case | preset | cells | time steps | wall s | Richardson estimate (vs its "
@@ -281,4 +290,10 @@ def run(threads: int = 2) -> str:
 
 
 if __name__ == "__main__":
-    print(run(int(sys.argv[1]) if len(sys.argv) > 1 else 2))
+    # bench_convergence.py [THREADS [CASE-SUBSTRING ...]]: a partial study, written like make bench
+    from run import RESULTS, machine
+
+    table = run(int(sys.argv[1]) if len(sys.argv) > 1 else 2, sys.argv[2:] or None)
+    text = f"# benchmark: convergence\n\nMachine: {machine()}\n\n{table}\n"
+    (RESULTS / "convergence.md").write_text(text)
+    print(text)

