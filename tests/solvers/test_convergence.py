@@ -17,16 +17,21 @@ from rfdesign.solvers.convergence import (
 )
 
 
+def lossless_two_port(s21: np.ndarray) -> np.ndarray:
+    """A symmetric lossless two-port with transmission ``s21`` (``F x 2 x 2``)."""
+    s11 = np.sqrt(np.clip(1 - np.abs(s21) ** 2, 0, 1)) + 0j
+    s = np.zeros((s21.size, 2, 2), complex)
+    s[:, 0, 0] = s[:, 1, 1] = s11
+    s[:, 1, 0] = s[:, 0, 1] = s21
+    return s
+
+
 def two_pole(f: np.ndarray, f1: float, f2: float | None = None, q: float = 60.0) -> np.ndarray:
     """S of a lossless two-port whose |S21| peaks at f1 (and near f2), ``F x 2 x 2``."""
     s21 = 1 / (1 + 1j * q * (f / f1 - f1 / f))
     if f2 is not None:
         s21 = 0.5 * (s21 + 1 / (1 + 1j * q * (f / f2 - f2 / f)))
-    s11 = np.sqrt(np.clip(1 - np.abs(s21) ** 2, 0, 1)) + 0j
-    s = np.zeros((f.size, 2, 2), complex)
-    s[:, 0, 0] = s[:, 1, 1] = s11
-    s[:, 1, 0] = s[:, 0, 1] = s21
-    return s
+    return lossless_two_port(s21)
 
 
 def test_resonance_found_between_samples():
@@ -58,11 +63,7 @@ def pole_and_zero(f: np.ndarray, f1: float, f2: float, q: float = 60.0) -> np.nd
     """A pass band at f1 (|S21| = 1) and a transmission zero at f2, ``F x 2 x 2``."""
     notch = 1 - 0.7 / (1 + 1j * 20 * (f / f2 - f2 / f))  # a resolved null, -32 dB
     s21 = notch / (1 + 1j * q * (f / f1 - f1 / f))
-    s11 = np.sqrt(np.clip(1 - np.abs(s21) ** 2, 0, 1)) + 0j
-    s = np.zeros((f.size, 2, 2), complex)
-    s[:, 0, 0] = s[:, 1, 1] = s11
-    s[:, 1, 0] = s[:, 0, 1] = s21
-    return s
+    return lossless_two_port(s21)
 
 
 def test_mesh_error_of_a_shifted_response():
