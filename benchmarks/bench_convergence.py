@@ -167,25 +167,20 @@ def palace_rows(case: str, results: dict[str, tuple]) -> list[str]:
     """
     import skrf
 
-    from rfdesign.solvers.convergence import (
-        ERROR_PROMINENCE_DB,
-        match,
-        resonances,
-        well_defined,
-    )
+    from rfdesign.solvers.convergence import match, well_defined_features
     from rfdesign.solvers.openems import MESH_ORDER, MESH_PRESETS
-
-    def sharp(f, s):
-        return [r for r in resonances(f, s, ERROR_PROMINENCE_DB) if well_defined(r)]
 
     fine, finest = PRESETS[-2], PRESETS[-1]
     ratio = MESH_PRESETS[finest].refinement / MESH_PRESETS[fine].refinement
-    ref = sharp(F_GHZ, results[finest][0])
-    prev = {(a.kind, round(a.f_ghz, 6)): b for a, b in match(ref, sharp(F_GHZ, results[fine][0]))}
+    ref = well_defined_features(F_GHZ, results[finest][0])
+    prev = {
+        (a.kind, round(a.f_ghz, 6)): b
+        for a, b in match(ref, well_defined_features(F_GHZ, results[fine][0]))
+    }
     rows = []
     for path in sorted(PALACE.glob(f"{case}_palace_*.s2p")):
         net = skrf.Network(str(path))
-        feats = sharp(net.frequency.f / 1e9, net.s)
+        feats = well_defined_features(net.frequency.f / 1e9, net.s)
         for a, b in match(ref, feats):
             c = prev.get((a.kind, round(a.f_ghz, 6)))
             limit = richardson_or_nan(c, a, ratio, MESH_ORDER)

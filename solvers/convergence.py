@@ -212,6 +212,15 @@ def well_defined(res: Resonance) -> bool:
     return res.level_db < FLAT_TOP_DB
 
 
+def well_defined_features(f_ghz: np.ndarray, s: np.ndarray) -> list[Resonance]:
+    """The features a mesh error is measured with.
+
+    The :func:`resonances` with at least :data:`ERROR_PROMINENCE_DB` that are
+    :func:`well_defined`.
+    """
+    return [r for r in resonances(f_ghz, s, ERROR_PROMINENCE_DB) if well_defined(r)]
+
+
 def mesh_error(
     f_ghz: np.ndarray,
     s_coarse: np.ndarray,
@@ -227,12 +236,9 @@ def mesh_error(
     Compared: the extrema with at least :data:`ERROR_PROMINENCE_DB` whose frequency is well
     defined (:func:`well_defined`) and the -3 dB skirts.
     """
-
-    def sharp(s: np.ndarray) -> list[Resonance]:
-        return [r for r in resonances(f_ghz, s, ERROR_PROMINENCE_DB) if well_defined(r)]
-
     pairs, errors = [], []
-    for rf, rc in match(sharp(s_fine), sharp(s_coarse)):
+    fine, coarse = well_defined_features(f_ghz, s_fine), well_defined_features(f_ghz, s_coarse)
+    for rf, rc in match(fine, coarse):
         f_inf = richardson(rc.f_ghz, rf.f_ghz, ratio, order)
         pairs.append((rf.kind, rc.f_ghz, rf.f_ghz, f_inf))
         errors.append(abs(f_inf - rf.f_ghz))

@@ -98,17 +98,10 @@ def metal_edges(rects: Iterable[Rect], axis: str) -> list[tuple[float, int]]:
         staggered cells). Positions where metal continues on both sides everywhere are not
         edges.
     """
-    r = np.asarray(list(rects), dtype=float).reshape(-1, 4)
-    if r.size == 0:
-        return []
-    a, b = (0, 1) if axis == "x" else (1, 0)
-    lo_a, hi_a, lo_b, hi_b = r[:, a], r[:, a + 2], r[:, b], r[:, b + 2]
-    cuts = np.unique(np.concatenate([lo_b, hi_b]))
-    mids = (cuts[:-1] + cuts[1:]) / 2
+    lo_a, hi_a, spans = _stretches(rects, axis)
     eps = MERGE_TOL_MM
     edges = []
     for p in np.unique(np.concatenate([lo_a, hi_a])):
-        spans = (lo_b[:, None] < mids[None]) & (mids[None] < hi_b[:, None])  # rect x stretch
         below = ((lo_a[:, None] < p - eps) & (p - eps < hi_a[:, None]) & spans).any(axis=0)
         above = ((lo_a[:, None] < p + eps) & (p + eps < hi_a[:, None]) & spans).any(axis=0)
         sides = {1 if up else -1 for up, down in zip(above, below, strict=True) if up != down}
@@ -117,20 +110,28 @@ def metal_edges(rects: Iterable[Rect], axis: str) -> list[tuple[float, int]]:
     return edges
 
 
+def _stretches(rects: Iterable[Rect], axis: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rectangles' extents across ``axis`` and which stretches along the other axis they cover.
+
+    Returns ``lo``, ``hi`` (``R``) and ``spans`` (``R x K``): the other axis is cut at every
+    rectangle edge into ``K`` stretches; ``spans[i, k]`` says rectangle ``i`` covers stretch
+    ``k``. No rectangles: empty arrays.
+    """
+    r = np.asarray(list(rects), dtype=float).reshape(-1, 4)
+    a, b = (0, 1) if axis == "x" else (1, 0)
+    lo_b, hi_b = r[:, b], r[:, b + 2]
+    cuts = np.unique(np.concatenate([lo_b, hi_b]))
+    mids = (cuts[:-1] + cuts[1:]) / 2
+    return r[:, a], r[:, a + 2], (lo_b[:, None] < mids[None]) & (mids[None] < hi_b[:, None])
+
+
 def shared_boundaries(rects: Iterable[Rect], axis: str) -> list[float]:
     """Positions across ``axis`` where two rectangles meet along some stretch.
 
     openEMS snaps every box to the mesh on its own; where two metal cells meet, a mesh line
     must lie on their common edge, or they may snap apart and leave a slit between them.
     """
-    r = np.asarray(list(rects), dtype=float).reshape(-1, 4)
-    if r.size == 0:
-        return []
-    a, b = (0, 1) if axis == "x" else (1, 0)
-    lo_a, hi_a, lo_b, hi_b = r[:, a], r[:, a + 2], r[:, b], r[:, b + 2]
-    cuts = np.unique(np.concatenate([lo_b, hi_b]))
-    mids = (cuts[:-1] + cuts[1:]) / 2
-    spans = (lo_b[:, None] < mids[None]) & (mids[None] < hi_b[:, None])
+    lo_a, hi_a, spans = _stretches(rects, axis)
     out = []
     for p in np.unique(np.concatenate([lo_a, hi_a])):
         ends = (np.abs(hi_a - p) < MERGE_TOL_MM)[:, None] & spans
