@@ -14,10 +14,10 @@ demo: setup  ## Design the example band-pass filter (surrogate search + openEMS 
 	@bash scripts/demo.sh
 
 test: setup  ## Run the test suite (slow physics tests included, cluster-sized ones not)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q --durations=20
 
-test-all: setup  ## Also run the opt-in cluster-sized checks
-	$(PY) -m pytest -q -m "cluster or not cluster"
+test-all: setup  ## Also run the opt-in checks (cluster-sized and several-minute ones)
+	$(PY) -m pytest -q -m "cluster or long or not (cluster or long)"
 
 bench: setup  ## Benchmarks (all, or BENCH="openems circuit"); tables in benchmarks/results/
 	$(PY) benchmarks/run.py $(BENCH)

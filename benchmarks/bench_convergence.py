@@ -1,7 +1,8 @@
 """Mesh convergence of openEMS on its preset ladder, with Richardson estimates.
 
 Cases: five ka_pixel_4x5 layouts (open boundaries; three of the earlier study, two of the
-committed openEMS test set), the first of them also with the older on-line edge rule, and the
+committed openEMS test set), the first of them also in a PEC box of the same size (walls and
+lid where the open model absorbs) and with the older on-line edge rule, and the
 two shipped channel-housed designs (``examples/ka_highpass_channel.yaml``,
 ``examples/ka_bandpass_channel.yaml``, their layouts of ``search.initial`` with the spec's
 housing). Each is simulated on every preset of the ladder
@@ -9,6 +10,9 @@ housing). Each is simulated on every preset of the ladder
 121 points over 34-46 GHz. Features: |S21| and |S11| extrema with >= 3 dB prominence and the
 -3 dB crossings of |S21|; the Richardson estimate compares the nulls with >= 6 dB and the
 crossings (:mod:`rfdesign.solvers.convergence`).
+
+The pixel layouts (open and boxed) also run on Palace's draft mesh (absorbing or PEC walls at
+the same places), compared in a third table with openEMS's finest run and its limit.
 
 Per case and preset the table gives the cost, the Richardson error estimate that the solver
 itself stores with ``error_estimate=True`` (this preset against the next coarser one, order
@@ -40,6 +44,8 @@ TEST_LAYOUTS = ("011011000011101", "000110111111010")
 """Two layouts of the committed openEMS test set (data/openems_ka_pixel_4x5_standard_test),
 whose model-1 standard results the issue's independent model questioned."""
 SPECS = ("ka_highpass_channel", "ka_bandpass_channel")
+BOX = {"side_boundary": "PEC", "side_margin_mm": 1.0, "air_height_mm": 1.5}
+"""PEC walls and lid where the open model has its absorbing boundaries (openEMS's defaults)."""
 PRESETS = ("draft", "standard", "fine", "reference")
 
 
@@ -53,8 +59,10 @@ def cases() -> dict[str, tuple]:
     grid = get_grid("ka_pixel_4x5")
     for bits in PIXEL_LAYOUTS + TEST_LAYOUTS:
         out[f"ka_pixel_4x5_{bits}"] = (Layout.from_bits(grid, bits), {}, None)
-    # the meshing before model version 2 (a line on every edge), for comparison
+    # the first layout in a PEC box of the same size: do the open boundaries slow convergence?
     bits = PIXEL_LAYOUTS[0]
+    out[f"ka_pixel_4x5_{bits}_housed"] = (Layout.from_bits(grid, bits), dict(BOX), None)
+    # the meshing before model version 2 (a line on every edge), for comparison
     out[f"ka_pixel_4x5_{bits}_on-line"] = (
         Layout.from_bits(grid, bits),
         {"edge_rule": "on-line"},
@@ -157,16 +165,63 @@ def study(case: str, results: dict[str, tuple], spec=None) -> tuple[list[str], l
 
 
 PALACE = ROOT / "benchmarks" / "results" / "palace_crosscheck"
+PALACE_PRESETS = ("draft",)
+"""Palace presets run on the open pixel layouts (absorbing walls at openEMS's distances)."""
+
+
+def simulate_palace(case: str, layout, options: dict, preset: str) -> tuple:
+    """Palace's S and run information for a pixel case, stored in OUT like openEMS's runs.
+
+    Open cases get absorbing walls and lid at openEMS's distances, boxed ones the same PEC box.
+    """
+    from rfdesign.solvers.openems import OpenEMSSettings
+    from rfdesign.solvers.palace import PalaceSettings, PalaceSolver
+
+    domain = OpenEMSSettings()
+    solver = PalaceSolver(
+        PalaceSettings(
+            preset=preset,
+            side_boundary="PEC" if options.get("side_boundary") == "PEC" else "absorbing",
+            side_margin_mm=options.get("side_margin_mm", domain.side_margin_mm),
+            air_height_mm=options.get("air_height_mm", domain.air_height_mm),
+        )
+    )
+    path = OUT / f"{case}_palace_{preset}.npz"
+    if path.exists():
+        with np.load(path) as d:
+            info = json.loads(str(d["info"]))
+            if info.get("solver_version") == solver.version:
+                return d["s"], info
+    net = solver.simulate(layout, F_GHZ)
+    info = dict(net.rfdesign_info)
+    tmp = path.with_suffix(".tmp.npz")
+    np.savez(tmp, s=net.s, f_ghz=F_GHZ, info=json.dumps(info, default=str))
+    tmp.replace(path)
+    return net.s, info
+
+
+def palace_runs(case: str) -> list[tuple[str, np.ndarray, np.ndarray, str]]:
+    """Palace's stored runs of a case: (preset, f GHz, S, size) from both result folders."""
+    import skrf
+
+    runs = []
+    for path in sorted(PALACE.glob(f"{case}_palace_*.s2p")):  # shipped designs, 49 points
+        net = skrf.Network(str(path))
+        runs.append((path.stem.split("_palace_")[1], net.frequency.f / 1e9, net.s, "-"))
+    for path in sorted(OUT.glob(f"{case}_palace_*.npz")):  # open pixel layouts, 121 points
+        with np.load(path) as d:
+            info = json.loads(str(d["info"]))
+            size = f"{info['unknowns']:,} unknowns, {info['wall_s']:.0f} s"
+            runs.append((path.stem.split("_palace_")[1], d["f_ghz"], d["s"], size))
+    return runs
 
 
 def palace_rows(case: str, results: dict[str, tuple]) -> list[str]:
-    """Palace's stored runs of a shipped design against openEMS's finest and its limit.
+    """Palace's runs of a case against openEMS's finest and its limit.
 
-    Compared: the features the Richardson estimate uses (Palace's files have 49 points; the
-    features are interpolated between them as for openEMS).
+    Compared: the features the Richardson estimate uses (interpolated between the points of
+    each run as for openEMS).
     """
-    import skrf
-
     from rfdesign.solvers.convergence import match, well_defined_features
     from rfdesign.solvers.openems import MESH_ORDER, MESH_PRESETS
 
@@ -178,14 +233,13 @@ def palace_rows(case: str, results: dict[str, tuple]) -> list[str]:
         for a, b in match(ref, well_defined_features(F_GHZ, results[fine][0]))
     }
     rows = []
-    for path in sorted(PALACE.glob(f"{case}_palace_*.s2p")):
-        net = skrf.Network(str(path))
-        feats = well_defined_features(net.frequency.f / 1e9, net.s)
+    for preset, f, s, size in palace_runs(case):
+        feats = well_defined_features(f, s)
         for a, b in match(ref, feats):
             c = prev.get((a.kind, round(a.f_ghz, 6)))
             limit = richardson_or_nan(c, a, ratio, MESH_ORDER)
             rows.append(
-                f"| {case} | {path.stem.split('_palace_')[1]} | {a.kind} | {a.f_ghz:.3f} | "
+                f"| {case} | {preset} | {size} | {a.kind} | {a.f_ghz:.3f} | "
                 f"{limit:.3f} | {b.f_ghz:.3f} | {100 * (b.f_ghz / a.f_ghz - 1):+.2f} % | "
                 f"{100 * (b.f_ghz / limit - 1):+.2f} % |"
             )
@@ -242,6 +296,9 @@ def run(threads: int = 2, only: list[str] | None = None) -> str:
         if only and not any(s in case for s in only):
             continue
         results = {p: simulate(case, layout, options, p, threads) for p in PRESETS}
+        if spec is None and "edge_rule" not in options:  # pixel layouts: Palace as well
+            for p in PALACE_PRESETS:
+                simulate_palace(case, layout, options, p)
         stored[case] = results
         rows = study(case, results, spec)
         summary += rows[0]
@@ -272,13 +329,15 @@ def run(threads: int = 2, only: list[str] | None = None) -> str:
             "|---|---|" + "---|" * len(PRESETS) + "---|---|",
             *features,
             "",
-            "Palace (benchmarks/results/palace_crosscheck/, finite elements, stored runs) "
+            "Palace (finite elements; shipped designs: benchmarks/results/palace_crosscheck/, "
+            "49 points, PEC housing; open pixel layouts: benchmarks/results/convergence/, 121 "
+            "points, first-order absorbing walls and lid at openEMS's distances, one thread) "
             f"against openEMS {PRESETS[-1]} and its Richardson limit (from "
             f"{PRESETS[-2]} and {PRESETS[-1]}, order {MESH_ORDER:g}):",
             "",
-            "| design | Palace preset | feature | openEMS (GHz) | openEMS limit (GHz) | Palace "
-            "(GHz) | Palace vs openEMS | Palace vs limit |",
-            "|---|---|---|---|---|---|---|---|",
+            "| case | Palace preset | size, wall | feature | openEMS (GHz) | openEMS limit (GHz) "
+            "| Palace (GHz) | Palace vs openEMS | Palace vs limit |",
+            "|---|---|---|---|---|---|---|---|---|",
             *palace,
         ]
     )

@@ -88,6 +88,13 @@ def bench_convergence() -> str:
     return run()
 
 
+def bench_canonical() -> str:
+    """Canonical checks of openEMS and Palace (benchmarks/bench_canonical.py)."""
+    from bench_canonical import run
+
+    return run()
+
+
 def bench_dataset() -> str:
     """Dataset generation throughput (benchmarks/bench_dataset.py)."""
     from bench_dataset import bench_dataset as run
@@ -178,6 +185,7 @@ BENCHES = {
     "dataset": bench_dataset,
     "openems": bench_openems,
     "convergence": bench_convergence,
+    "canonical": bench_canonical,
     "gp": bench_gp,
     "surrogates": bench_surrogates,
     "search": bench_search,

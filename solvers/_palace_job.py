@@ -10,7 +10,7 @@ this module imports gmsh and palace_solver; all physics decisions live in
 
 Job keys (lengths in mm, frequencies in GHz): ``rects`` (metal ``[x0, y0, x1, y1]`` at z = h,
 feeds included), ``box`` (``x0, x1, y0, y1``), ``height_mm``, ``lid_mm`` (air above the
-substrate), ``eps_r``, ``tan_delta``, ``offset_mm`` (wave-port de-embedding per port),
+substrate), ``absorbing`` (side walls and lid absorbing instead of PEC; optional, false), ``eps_r``, ``tan_delta``, ``offset_mm`` (wave-port de-embedding per port),
 ``lc_edge_mm``, ``lc_sub_mm``, ``lc_max_mm``, ``edge_reach_mm``, ``order``, ``f_ghz``,
 ``adaptive_tol``, ``excite_both``.
 """
@@ -164,10 +164,7 @@ def config(job: dict, mesh: Path, attrs: dict, out: Path) -> dict:
                 },
             ]
         },
-        "Boundaries": {
-            "PEC": {"Attributes": [attrs[k] for k in ("metal", "ground", "lid", "walls")]},
-            "WavePort": ports,
-        },
+        "Boundaries": boundaries(job, attrs, ports),
         "Solver": {
             "Order": int(job["order"]),
             "Driven": {
@@ -177,6 +174,24 @@ def config(job: dict, mesh: Path, attrs: dict, out: Path) -> dict:
             },
             "Linear": {"Type": "Default", "KSPType": "GMRES", "Tol": 1e-8, "MaxIts": 200},
         },
+    }
+
+
+def boundaries(job: dict, attrs: dict, ports: list[dict]) -> dict:
+    """Palace's boundary conditions: PEC metal and ground, and PEC or absorbing walls and lid.
+
+    Absorbing walls are first order (Palace's scattering boundary condition); the ports' mode
+    solves treat them as PEC (``WavePortPEC``), so each port sees a shielded line's mode.
+    """
+    outer = [attrs["lid"], attrs["walls"]]
+    if not job.get("absorbing", False):
+        pec = [attrs[k] for k in ("metal", "ground")] + outer
+        return {"PEC": {"Attributes": pec}, "WavePort": ports}
+    return {
+        "PEC": {"Attributes": [attrs["metal"], attrs["ground"]]},
+        "Absorbing": {"Attributes": outer, "Order": 1},
+        "WavePortPEC": {"Attributes": outer},
+        "WavePort": ports,
     }
 
 

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import math
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 from scipy.special import ellipk
+from skrf.media.mline import hammerstad_ab, hammerstad_er, hammerstad_zl
 
 from rfdesign.core.constants import C0, EPS0, ETA0
 from rfdesign.layouts.feeds import microstrip_line
@@ -69,6 +71,43 @@ def open_end_extension(u: np.ndarray, eps_eff: np.ndarray, eps_r: float) -> np.n
     return q1 * q3 * q5 / q4
 
 
+def garg_bahl_capacitances(
+    s_m: np.ndarray,
+    w_m: np.ndarray,
+    h_m: float,
+    eps_r: float,
+    c_line: np.ndarray,
+    eps_eff: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The capacitances per length of one strip of a pair of coupled microstrips.
+
+    Garg and Bahl, "Characteristics of coupled microstriplines", IEEE Trans. MTT 27(7), 1979,
+    pp. 700-705 (stated accuracy 3 % for 0.2 <= w/h <= 2, 0.05 <= s/h <= 2): the even mode has
+    ``C_e = C_p + C_f + C_f'``, the odd mode ``C_o = C_p + C_f + C_ga + C_gd``. ``K(k')/K(k)``
+    of ``C_ga`` is evaluated exactly (scipy's ``ellipk``).
+
+    Args:
+        s_m: Gap widths in m.
+        w_m: Strip widths in m.
+        h_m: Substrate height in m.
+        eps_r: Substrate permittivity (1 for the air-filled line).
+        c_line: Quasi-static C' of a single strip of width ``w_m``, F/m.
+        eps_eff: Quasi-static effective permittivity of that strip.
+
+    Returns:
+        ``(C_p, C_f, C_f', C_ga, C_gd)`` in F/m, broadcast over the inputs.
+    """
+    c_p = EPS0 * eps_r * w_m / h_m
+    c_f = np.maximum(0.5 * (c_line - c_p), 1e-30)
+    a = np.exp(-0.1 * np.exp(2.33 - 2.53 * w_m / h_m))
+    c_f2 = c_f / (1.0 + a * (h_m / s_m) * np.tanh(8.0 * s_m / h_m)) * np.sqrt(eps_r / eps_eff)
+    k = s_m / (s_m + 2.0 * w_m)
+    c_ga = EPS0 * ellipk(1.0 - k**2) / ellipk(k**2)
+    c_gd = EPS0 * eps_r / np.pi * np.log(1.0 / np.tanh(np.pi * s_m / (4.0 * h_m)))
+    c_gd = c_gd + 0.65 * c_f * (0.02 * np.sqrt(eps_r) * h_m / s_m + 1.0 - eps_r**-2)
+    return c_p, c_f, c_f2, c_ga, c_gd
+
+
 def coupled_edge_capacitance(
     s_m: np.ndarray,
     w_m: np.ndarray,
@@ -79,11 +118,9 @@ def coupled_edge_capacitance(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Mutual capacitance and even-mode fringing of the facing edges of coupled lines.
 
-    Garg and Bahl, "Characteristics of coupled microstriplines", IEEE Trans. MTT 27(7), 1979,
-    pp. 700-705 (stated accuracy 3 % for 0.2 <= w/h <= 2, 0.05 <= s/h <= 2). With
-    ``C_e = C_p + C_f + C_f'`` and ``C_o = C_p + C_f + C_ga + C_gd`` per strip, the mutual
+    From Garg and Bahl's capacitances (:func:`garg_bahl_capacitances`): the mutual
     capacitance is ``C_m = (C_o - C_e) / 2`` and the edge facing the gap keeps ``C_f'`` to
-    ground instead of ``C_f``. ``K(k')/K(k)`` is evaluated exactly (scipy's ``ellipk``).
+    ground instead of ``C_f``.
 
     Args:
         s_m: Gap widths in m.
@@ -97,16 +134,134 @@ def coupled_edge_capacitance(
         ``(C_m, ratio)``: mutual capacitance per unit edge length in F/m (clipped at 0) and
         ``C_f' / C_f`` clipped to [0, 1].
     """
-    c_p = EPS0 * eps_r * w_m / h_m
-    c_f = np.maximum(0.5 * (c_line - c_p), 1e-30)
-    a = np.exp(-0.1 * np.exp(2.33 - 2.53 * w_m / h_m))
-    c_f2 = c_f / (1.0 + a * (h_m / s_m) * np.tanh(8.0 * s_m / h_m)) * np.sqrt(eps_r / eps_eff)
-    k = s_m / (s_m + 2.0 * w_m)
-    c_ga = EPS0 * ellipk(1.0 - k**2) / ellipk(k**2)
-    c_gd = EPS0 * eps_r / np.pi * np.log(1.0 / np.tanh(np.pi * s_m / (4.0 * h_m)))
-    c_gd = c_gd + 0.65 * c_f * (0.02 * np.sqrt(eps_r) * h_m / s_m + 1.0 - eps_r**-2)
+    _, c_f, c_f2, c_ga, c_gd = garg_bahl_capacitances(s_m, w_m, h_m, eps_r, c_line, eps_eff)
     c_m = np.maximum(0.5 * (c_ga + c_gd - c_f2), 0.0)
     return c_m, np.clip(c_f2 / c_f, 0.0, 1.0)
+
+
+@dataclass(frozen=True)
+class CoupledModes:
+    """Even- and odd-mode parameters of a symmetric pair of coupled microstrips.
+
+    Attributes:
+        eps_even: Effective permittivity of the even mode (shape of the frequency input, or a
+            scalar for a quasi-static model).
+        eps_odd: Effective permittivity of the odd mode.
+        z0_even: Even-mode impedance in ohm (NaN where the model gives none).
+        z0_odd: Odd-mode impedance in ohm.
+    """
+
+    eps_even: np.ndarray
+    eps_odd: np.ndarray
+    z0_even: np.ndarray
+    z0_odd: np.ndarray
+
+
+def _single_strip_static(u: float, eps_r: float) -> tuple[float, float]:
+    """Zero-thickness strip, Hammerstad-Jensen (scikit-rf's functions): (C' F/m, eps_eff)."""
+    a, b = hammerstad_ab(u, eps_r)
+    eps_eff = float(hammerstad_er(u, eps_r, a, b))
+    z_air = float(hammerstad_zl(u))
+    return eps_eff / (C0 * z_air), eps_eff
+
+
+def coupled_lines_garg_bahl(w_mm: float, s_mm: float, h_mm: float, eps_r: float) -> CoupledModes:
+    """Quasi-static even and odd modes of zero-thickness coupled microstrips.
+
+    Garg and Bahl, IEEE Trans. MTT 27(7), 1979, pp. 700-705: ``eps_e = C_e / C_e(air)``,
+    ``Z_0e = 1 / (c0 sqrt(C_e C_e(air)))`` and likewise for the odd mode, the air-filled line
+    being the same formulas with ``eps_r = 1``. Single-strip capacitances from
+    Hammerstad-Jensen (scikit-rf).
+
+    Args:
+        w_mm: Strip width in mm.
+        s_mm: Gap in mm.
+        h_mm: Substrate height in mm.
+        eps_r: Substrate permittivity.
+    """
+    u = w_mm / h_mm
+    modes = []
+    for er in (eps_r, 1.0):
+        c_line, eps_eff = _single_strip_static(u, er)
+        c_p, c_f, c_f2, c_ga, c_gd = garg_bahl_capacitances(
+            s_mm * 1e-3, w_mm * 1e-3, h_mm * 1e-3, er, c_line, eps_eff
+        )
+        modes.append((c_p + c_f + c_f2, c_p + c_f + c_ga + c_gd))
+    (ce, co), (ce_air, co_air) = modes
+    return CoupledModes(
+        eps_even=np.asarray(ce / ce_air),
+        eps_odd=np.asarray(co / co_air),
+        z0_even=np.asarray(1.0 / (C0 * math.sqrt(ce * ce_air))),
+        z0_odd=np.asarray(1.0 / (C0 * math.sqrt(co * co_air))),
+    )
+
+
+def coupled_lines_kirschning_jansen(
+    w_mm: float, s_mm: float, h_mm: float, eps_r: float, f_ghz: np.ndarray
+) -> CoupledModes:
+    """Frequency-dependent even- and odd-mode permittivities of coupled microstrips.
+
+    Kirschning and Jansen, "Accurate wide-range design equations for the frequency-dependent
+    characteristic of parallel coupled microstrip lines", IEEE Trans. MTT 32(1), 1984,
+    pp. 83-90, with the corrections of IEEE Trans. MTT 33(3), 1985, p. 288 (stated accuracy
+    about 1 % for 0.1 <= w/h <= 10, 0.1 <= s/h <= 10, 1 <= eps_r <= 18, f h <= 25 GHz mm).
+    Zero-thickness strips; the static single-strip permittivity is Hammerstad-Jensen's
+    (scikit-rf). For a wide gap both modes tend to the single strip with Kirschning-Jansen
+    dispersion. Impedances are not computed (NaN).
+
+    Args:
+        w_mm: Strip width in mm.
+        s_mm: Gap in mm.
+        h_mm: Substrate height in mm.
+        eps_r: Substrate permittivity.
+        f_ghz: Frequencies in GHz.
+    """
+    er = eps_r
+    u, g = w_mm / h_mm, s_mm / h_mm
+    fn = np.asarray(f_ghz, dtype=float) * h_mm  # GHz mm
+    # quasi-static even mode: Hammerstad's formula at a modified width
+    v = u * (20.0 + g**2) / (10.0 + g**2) + g * math.exp(-g)
+    eps_e0 = float(hammerstad_er(v, er, *hammerstad_ab(v, er)))
+    # quasi-static odd mode
+    eps_1 = float(hammerstad_er(u, er, *hammerstad_ab(u, er)))
+    d = 0.593 + 0.694 * math.exp(-0.562 * u)
+    bo = 0.747 * er / (0.15 + er)
+    co = bo - (bo - 0.207) * math.exp(-0.414 * u)
+    ao = 0.7287 * (eps_1 - 0.5 * (er + 1.0)) * (1.0 - math.exp(-0.179 * u))
+    eps_o0 = (0.5 * (er + 1.0) + ao - eps_1) * math.exp(-co * g**d) + eps_1
+    # dispersion of the even mode
+    # P1-P4 are the single strip's (Kirschning and Jansen, Electron. Lett. 18(6), 1982)
+    p1 = (
+        0.27488
+        + (0.6315 + 0.525 / (1.0 + 0.0157 * fn) ** 20) * u
+        - 0.065683 * math.exp(-8.7513 * u)
+    )
+    p2 = 0.33622 * (1.0 - math.exp(-0.03442 * er))
+    p3 = 0.0363 * math.exp(-4.6 * u) * (1.0 - np.exp(-((fn / 38.7) ** 4.97)))
+    p4 = 1.0 + 2.751 * (1.0 - math.exp(-((er / 15.916) ** 8)))
+    p5 = 0.334 * math.exp(-3.3 * (er / 15.0) ** 3) + 0.746
+    p6 = p5 * np.exp(-((fn / 18.0) ** 0.368))
+    p7 = 1.0 + 4.069 * p6 * g**0.479 * math.exp(-1.347 * g**0.595 - 0.17 * g**2.5)
+    fe = p1 * p2 * ((p3 * p4 + 0.1844 * p7) * fn) ** 1.5763
+    # dispersion of the odd mode
+    p8 = 0.7168 * (1.0 + 1.076 / (1.0 + 0.0576 * (er - 1.0)))
+    p9 = p8 - 0.7913 * (1.0 - np.exp(-((fn / 20.0) ** 1.424))) * math.atan(
+        2.481 * (er / 8.0) ** 0.946
+    )
+    p10 = 0.242 * (er - 1.0) ** 0.55
+    p11 = 0.6366 * (np.exp(-0.3401 * fn) - 1.0) * math.atan(1.263 * (u / 3.0) ** 1.629)
+    p12 = p9 + (1.0 - p9) / (1.0 + 1.183 * u**1.376)
+    p13 = 1.695 * p10 / (0.414 + 1.605 * p10)
+    p14 = 0.8928 + 0.1072 * (1.0 - np.exp(-0.42 * (fn / 20.0) ** 3.215))
+    p15 = np.abs(1.0 - 0.8928 * (1.0 + p11) * math.exp(-p13 * g**1.092) * p12 / p14)
+    fo = p1 * p2 * ((p3 * p4 + 0.1844) * fn * p15) ** 1.5763
+    nan = np.full_like(fn, np.nan)
+    return CoupledModes(
+        eps_even=er - (er - eps_e0) / (1.0 + fe),
+        eps_odd=er - (er - eps_o0) / (1.0 + fo),
+        z0_even=nan,
+        z0_odd=nan.copy(),
+    )
 
 
 def end_gap_capacitance(

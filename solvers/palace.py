@@ -9,14 +9,18 @@ with an adaptive reduced-order model (``adaptive_tol``). It is installed from Py
 
 The model is the channel housing of :mod:`rfdesign.solvers.openems` with ``side_boundary
 PEC``: the substrate over the whole domain on a PEC ground, the metal cells and the two 50-ohm
-feeds as zero-thickness PEC sheets at z = h, PEC side walls ``side_margin_mm`` beside the metal
-and a PEC lid ``air_height_mm`` above the substrate. Each feed runs ``feed_length_mm`` to a wave
+feeds as zero-thickness PEC sheets at z = h, side walls ``side_margin_mm`` beside the metal
+and a lid ``air_height_mm`` above the substrate: PEC for the channel housing, or first-order
+absorbing (``side_boundary="absorbing"``, Palace's scattering boundary condition, the
+frequency-domain counterpart of openEMS's first-order ``MUR``) for an open circuit. Each feed runs ``feed_length_mm`` to a wave
 port on the end wall, whose 2-D mode solve gives the feed's propagation constant; the port's
 ``Offset`` moves the reference plane back to the patch edge. The S-parameters are normalised to
 the feed's own quasi-TEM mode (a matched feed reflects nothing), not to exactly 50 ohm: the
 feed is drawn 50 ohm wide by scikit-rf's microstrip model, so the two differ by the feed's
-impedance error (|Gamma| below 0.02 for the project's feeds). Open boundaries (openEMS's ``MUR``
-and ``PML_8``) are not modelled.
+impedance error (|Gamma| below 0.02 for the project's feeds). With absorbing walls the ports'
+2-D mode solves still see PEC on the port's outline (Palace's ``WavePortPEC``), as a shielded
+line's mode, which the quasi-TEM microstrip mode is when the walls stand several substrate
+heights away.
 
 Mesh presets (element size at the metal edges / in the substrate / far away, mm; element
 order 2):
@@ -78,7 +82,8 @@ class PalaceSettings:
         preset: Mesh preset (``draft``, ``standard``, ``fine``).
         order: Order of the Nedelec elements (2: quadratic fields).
         adaptive_tol: Tolerance of the adaptive frequency sweep (0 solves every frequency).
-        side_boundary: ``PEC`` only: the channel housing (open boundaries are not modelled).
+        side_boundary: ``PEC`` (the channel housing) or ``absorbing`` (an open circuit:
+            first-order absorbing side walls and lid).
         side_margin_mm: Side walls' distance beside the metal (the housing's wall gap).
         air_height_mm: Lid height above the substrate.
         feed_length_mm: Feed length from the patch edge to the wave port.
@@ -94,7 +99,7 @@ class PalaceSettings:
     preset: Literal["draft", "standard", "fine"] = "standard"
     order: int = 2
     adaptive_tol: float = 1e-3
-    side_boundary: Literal["PEC"] = "PEC"
+    side_boundary: Literal["PEC", "absorbing"] = "PEC"
     side_margin_mm: float = 0.6
     air_height_mm: float = 1.0
     feed_length_mm: float = 1.0
@@ -106,9 +111,9 @@ class PalaceSettings:
     def __post_init__(self) -> None:
         if self.preset not in PALACE_PRESETS:
             raise ValueError(f"preset: unknown {self.preset!r}; known {sorted(PALACE_PRESETS)}")
-        if self.side_boundary != "PEC":
+        if self.side_boundary not in ("PEC", "absorbing"):
             raise ValueError(
-                f"side_boundary: palace models the channel housing ('PEC') only, got "
+                f"side_boundary: 'PEC' (channel housing) or 'absorbing' (open), got "
                 f"{self.side_boundary!r}"
             )
         if self.order not in (1, 2, 3):
@@ -161,6 +166,7 @@ class PalaceSolver(Solver):
             "box": [-L, g.width_mm + L, y_lo - m, y_hi + m],
             "height_mm": g.substrate.height_mm,
             "lid_mm": s.air_height_mm,
+            "absorbing": s.side_boundary == "absorbing",
             "eps_r": g.substrate.eps_r,
             "tan_delta": g.substrate.tan_delta,
             "offset_mm": L,
@@ -195,6 +201,7 @@ class PalaceSolver(Solver):
         info = {
             "preset": s.preset,
             "order": s.order,
+            "side_boundary": s.side_boundary,
             "tetrahedra": int(arrays["n_tets"]),
             "unknowns": int(arrays["n_unknowns"]),
             "reused_run": reused,

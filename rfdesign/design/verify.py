@@ -146,16 +146,21 @@ def housing_options(spec: FilterSpec, verify: str) -> dict:
 
     A channel housing becomes PEC side walls and lid in openEMS and Palace; Meep has no such
     model, so verifying a channel-housed design with it is refused (its open boundaries would
-    add the radiation the housing removes), and Palace has no open one, so an open design is
-    refused there. The circuit model has no housing either way.
+    add the radiation the housing removes). An open design in Palace gets absorbing walls and
+    lid at openEMS's distances (its open model's side margin and air height), so that both
+    engines model the same domain. The circuit model has no housing either way.
     """
     s = spec.solver
     if s.housing == "open":
         if verify == "palace":
-            raise ValueError(
-                "verify: palace models the channel housing only (its walls are PEC); "
-                "solver.housing is 'open': verify with openems"
-            )
+            from rfdesign.solvers.openems import OpenEMSSettings
+
+            domain = OpenEMSSettings()
+            return {
+                "side_boundary": "absorbing",
+                "side_margin_mm": domain.side_margin_mm,
+                "air_height_mm": domain.air_height_mm,
+            }
         return {}
     if verify == "meep":
         raise ValueError(

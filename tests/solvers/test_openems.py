@@ -12,6 +12,7 @@ from rf_references.microstrip import notch_ghz, stub_circuit, stub_layout
 from rfdesign.layouts import Layout, PixelGrid, Substrate, get_grid, microstrip_width_mm
 from rfdesign.layouts.feeds import microstrip_line
 from rfdesign.solvers.base import ResultCache, SolverError, get_solver
+from rfdesign.solvers.canonical import CHECKS, canonical_settings
 from rfdesign.solvers.mesh import cell_count, shared_boundaries
 from rfdesign.solvers.openems import (
     MESH_PRESETS,
@@ -228,3 +229,16 @@ def test_bad_settings_are_rejected():
     assert coarser_preset("standard") == "draft" and coarser_preset("draft") is None
     with pytest.raises(KeyError, match="did you mean 'openems'"):
         get_solver("openem")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("check", sorted(CHECKS))
+def test_canonical_checks_pass_on_the_standard_mesh(check):
+    """Impedance, resonator frequency and Q, coupling coefficient against their references
+    (rfdesign/solvers/canonical.py states each tolerance; make bench BENCH=canonical has
+    every preset of both engines)."""
+    solver = OpenEMSSolver(canonical_settings("openems", "standard", threads=2))
+    results = CHECKS[check](solver.simulate)
+    assert results
+    for r in results:
+        assert r.passed, (r.quantity, r.measured, r.reference, r.deviation)

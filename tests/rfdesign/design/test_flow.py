@@ -227,15 +227,19 @@ def test_a_channel_housing_becomes_pec_walls_and_lid_in_openems():
     assert housing_options(load_spec(EXAMPLES / "ka_bandpass.yaml"), "openems") == {}
 
 
-def test_palace_verifies_a_channel_housing_and_refuses_an_open_one():
+def test_palace_verifies_a_channel_housing_and_an_open_circuit_in_openems_domain():
     channel = load_spec(EXAMPLES / "ka_highpass_channel.yaml")
     settings = verification_settings(channel, "palace")
     assert settings.side_boundary == "PEC"
     assert settings.side_margin_mm == channel.solver.wall_gap_mm
     assert settings.air_height_mm == channel.solver.lid_height_mm
     assert settings.preset == "fine"
-    with pytest.raises(ValueError, match=r"palace models the channel housing only"):
-        housing_options(load_spec(EXAMPLES / "ka_bandpass.yaml"), "palace")
+    open_spec = load_spec(EXAMPLES / "ka_bandpass.yaml")
+    settings = verification_settings(open_spec, "palace")
+    openems = verification_settings(open_spec, "openems")
+    assert settings.side_boundary == "absorbing" and openems.side_boundary == "MUR"
+    assert settings.side_margin_mm == openems.side_margin_mm
+    assert settings.air_height_mm == openems.air_height_mm
 
 
 def test_the_reference_mesh_is_verified_on_openems_only():
