@@ -11,8 +11,8 @@ housing). Each is simulated on every preset of the ladder
 -3 dB crossings of |S21|; the Richardson estimate compares the nulls with >= 6 dB and the
 crossings (:mod:`rfdesign.solvers.convergence`).
 
-The pixel layouts (open and boxed) also run on Palace's draft mesh (absorbing or PEC walls at
-the same places), compared in a third table with openEMS's finest run and its limit.
+Three pixel cases (:data:`PALACE_CASES`) also run on Palace's draft mesh (absorbing or PEC
+walls at the same places), compared in a third table with openEMS's finest run and its limit.
 
 Per case and preset the table gives the cost, the Richardson error estimate that the solver
 itself stores with ``error_estimate=True`` (this preset against the next coarser one, order
@@ -166,7 +166,15 @@ def study(case: str, results: dict[str, tuple], spec=None) -> tuple[list[str], l
 
 PALACE = ROOT / "benchmarks" / "results" / "palace_crosscheck"
 PALACE_PRESETS = ("draft",)
-"""Palace presets run on the open pixel layouts (absorbing walls at openEMS's distances)."""
+"""Palace presets run on the pixel cases of :data:`PALACE_CASES`."""
+PALACE_CASES = (
+    f"ka_pixel_4x5_{PIXEL_LAYOUTS[0]}",
+    f"ka_pixel_4x5_{PIXEL_LAYOUTS[0]}_housed",
+    f"ka_pixel_4x5_{TEST_LAYOUTS[0]}",
+)
+"""Pixel cases also run on Palace (10-12 min per draft run on one core): the first study
+layout open and boxed, and the committed test layout whose independent model started the
+issue."""
 
 
 def simulate_palace(case: str, layout, options: dict, preset: str) -> tuple:
@@ -296,7 +304,7 @@ def run(threads: int = 2, only: list[str] | None = None) -> str:
         if only and not any(s in case for s in only):
             continue
         results = {p: simulate(case, layout, options, p, threads) for p in PRESETS}
-        if spec is None and "edge_rule" not in options:  # pixel layouts: Palace as well
+        if case in PALACE_CASES:
             for p in PALACE_PRESETS:
                 simulate_palace(case, layout, options, p)
         stored[case] = results

@@ -116,22 +116,34 @@ def skirt_crossings(f_ghz: np.ndarray, s: np.ndarray) -> list[Resonance]:
 def match(
     ref: list[Resonance], other: list[Resonance], max_shift: float = 0.05
 ) -> list[tuple[Resonance, Resonance]]:
-    """Pairs of the same kind, each ``ref`` resonance with the nearest one of ``other``.
+    """Pairs of the same kind, one to one, nearest first.
+
+    Every candidate pair within ``max_shift`` is ranked by its distance and taken when
+    neither member is taken yet, so a resonance of ``other`` is never paired twice (a feature
+    that one mesh resolves and the other does not must stay unpaired, not borrow its
+    neighbour's partner: that once made a 0.3 % estimate read 7.6 %).
 
     Args:
         ref: Resonances of one run.
         other: Resonances of another run.
         max_shift: Largest relative distance of a pair (0.05: 5 % of the frequency).
+
+    Returns:
+        The pairs ``(ref resonance, other resonance)`` in the order of ``ref``.
     """
-    pairs = []
-    for r in ref:
-        same = [o for o in other if o.kind == r.kind]
-        if not same:
-            continue
-        best = min(same, key=lambda o: abs(o.f_ghz - r.f_ghz))
-        if abs(best.f_ghz - r.f_ghz) <= max_shift * r.f_ghz:
-            pairs.append((r, best))
-    return pairs
+    candidates = sorted(
+        (abs(o.f_ghz - r.f_ghz), i, j)
+        for i, r in enumerate(ref)
+        for j, o in enumerate(other)
+        if o.kind == r.kind and abs(o.f_ghz - r.f_ghz) <= max_shift * r.f_ghz
+    )
+    taken_ref: dict[int, int] = {}
+    taken_other: set[int] = set()
+    for _, i, j in candidates:
+        if i not in taken_ref and j not in taken_other:
+            taken_ref[i] = j
+            taken_other.add(j)
+    return [(ref[i], other[taken_ref[i]]) for i in sorted(taken_ref)]
 
 
 def richardson(f_coarse: float, f_fine: float, ratio: float, order: float) -> float:

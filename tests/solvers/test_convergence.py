@@ -98,3 +98,11 @@ def test_only_well_defined_features_measure_the_mesh_error():
     assert not well_defined(Resonance("s21_min", 43.0, FLOOR_DB))  # flat at the clip floor
     assert well_defined(Resonance("s21_max", 38.5, -16.0))  # a weakly coupled peak
     assert not well_defined(Resonance("s11_max", 37.8, -2.1))  # flat near 0 dB
+
+
+def test_match_pairs_one_to_one_and_leaves_an_unresolved_feature_unpaired():
+    """A null the coarser mesh does not resolve must not borrow its neighbour's partner."""
+    ref = [Resonance("s11_min", 43.35, -20.0), Resonance("s11_min", 44.90, -20.0)]
+    other = [Resonance("s11_min", 43.20, -20.0)]
+    pairs = match(ref, other)
+    assert [(a.f_ghz, b.f_ghz) for a, b in pairs] == [(43.35, 43.20)]
