@@ -67,6 +67,23 @@ def frequency_ghz(frequency: Any) -> np.ndarray:
     return arr
 
 
+BASE_INFO_KEYS = frozenset(
+    {
+        "solver",
+        "solver_version",
+        "settings",
+        "layout_key",
+        "bits",
+        "grid",
+        "wall_s",
+        "host",
+        "finished_utc",
+        "cache_hit",
+    }
+)
+"""Run information that :meth:`Solver.simulate` adds itself (not copied from a sub-run)."""
+
+
 def excite_both_ports(layout: Layout, setting: bool | None) -> bool:
     """Whether a two-port run needs an excitation from port 2 as well.
 

@@ -18,7 +18,9 @@ maximum, in |S|^2 for a null).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 from scipy.optimize import brentq
@@ -262,3 +264,47 @@ def mesh_error(
     ]
     delta = max(float(np.max(np.abs(db[0] - db[2]))), float(np.max(np.abs(db[1] - db[3]))))
     return MeshError(preset, coarser, ratio, order, pairs, errors, rel, delta)
+
+
+def run_with_estimate(
+    simulate_at: Callable[[str], Any],
+    f_ghz: np.ndarray,
+    preset: str,
+    coarser: str,
+    ratio: float,
+    order: float,
+) -> tuple[np.ndarray, dict]:
+    """A run and its coarser run, with the Richardson estimate of the resonance error.
+
+    Each run goes through ``simulate_at(preset)`` (a plain, cached solver run); the result is
+    the finer run's S, and its information gains ``mesh_error`` (:func:`mesh_error`) and
+    ``coarser_run`` (size, time, cache hit of the second run); it is flagged truncated if
+    either run is.
+
+    Args:
+        simulate_at: Preset name -> ``skrf.Network`` with ``rfdesign_info``.
+        f_ghz: Frequencies in GHz.
+        preset: The run's preset.
+        coarser: The second run's preset.
+        ratio: Refinement ratio of ``preset`` over ``coarser`` (> 1).
+        order: Assumed order of convergence.
+    """
+    from rfdesign.solvers.base import BASE_INFO_KEYS
+
+    nets = {p: simulate_at(p) for p in (preset, coarser)}
+    err = mesh_error(
+        f_ghz,
+        nets[coarser].s,
+        nets[preset].s,
+        preset=preset,
+        coarser=coarser,
+        ratio=ratio,
+        order=order,
+    )
+    main, second = nets[preset].rfdesign_info, nets[coarser].rfdesign_info
+    keep = ("cells", "unknowns", "timesteps", "wall_s", "cache_hit", "truncated")
+    info = {k: v for k, v in main.items() if k not in BASE_INFO_KEYS}
+    info["mesh_error"] = err.to_dict()
+    info["coarser_run"] = {"preset": coarser} | {k: second[k] for k in keep if k in second}
+    info["truncated"] = bool(main.get("truncated") or second.get("truncated"))
+    return nets[preset].s, info

@@ -40,7 +40,7 @@ import numpy as np
 from rfdesign.core.constants import C0_MM_PER_NS
 from rfdesign.layouts.layout import Layout
 from rfdesign.solvers.base import Solver, SolverError, excite_both_ports, register_solver
-from rfdesign.solvers.convergence import mesh_error
+from rfdesign.solvers.convergence import run_with_estimate
 from rfdesign.solvers.isolated import JobResult, run_job, solver_run_folder
 from rfdesign.solvers.mesh import (
     MERGE_TOL_MM,
@@ -218,22 +218,6 @@ MODEL_VERSION = "2"
 2: lines on the metal's own edges (merged shapes, not cells), the one-third/two-thirds rule
 as an option, and the refinement ladder of presets."""
 
-BASE_INFO_KEYS = frozenset(
-    {
-        "solver",
-        "solver_version",
-        "settings",
-        "layout_key",
-        "bits",
-        "grid",
-        "wall_s",
-        "host",
-        "finished_utc",
-        "cache_hit",
-    }
-)
-"""Run information that :meth:`Solver.simulate` adds itself (not copied from a sub-run)."""
-
 
 def build_mesh(
     layout: Layout, f_max_ghz: float, settings: OpenEMSSettings
@@ -339,6 +323,7 @@ class OpenEMSSolver(Solver):
 
     fidelity = "fullwave"
     settings_type = OpenEMSSettings
+    coarser_preset = staticmethod(coarser_preset)
 
     @property
     def version(self) -> str:
@@ -441,32 +426,14 @@ class OpenEMSSolver(Solver):
         return S, info
 
     def _simulate_with_estimate(self, layout: Layout, f_ghz: np.ndarray) -> tuple[np.ndarray, dict]:
-        """The run itself and the next coarser preset's, each cached as a plain run.
-
-        The result is the run's own S; its information gains ``mesh_error`` and
-        ``coarser_run`` (cells, time steps, wall time and cache hit of the second run).
-        """
+        """The run itself and the next coarser preset's (:func:`run_with_estimate`)."""
         s = self.settings
         coarser = coarser_preset(s.preset)
         assert coarser is not None  # refused by the settings
-        nets = {}
-        for preset in (s.preset, coarser):
+
+        def simulate_at(preset: str):
             solver = OpenEMSSolver(replace(s, preset=preset, error_estimate=False), self.cache)
-            nets[preset] = solver.simulate(layout, f_ghz)
+            return solver.simulate(layout, f_ghz)
+
         ratio = MESH_PRESETS[s.preset].refinement / MESH_PRESETS[coarser].refinement
-        err = mesh_error(
-            f_ghz,
-            nets[coarser].s,
-            nets[s.preset].s,
-            preset=s.preset,
-            coarser=coarser,
-            ratio=ratio,
-            order=MESH_ORDER,
-        )
-        main, second = nets[s.preset].rfdesign_info, nets[coarser].rfdesign_info
-        keep = ("cells", "timesteps", "wall_s", "cache_hit", "truncated")
-        info = {k: v for k, v in main.items() if k not in BASE_INFO_KEYS}
-        info["mesh_error"] = err.to_dict()
-        info["coarser_run"] = {"preset": coarser} | {k: second.get(k) for k in keep}
-        info["truncated"] = bool(main.get("truncated") or second.get("truncated"))
-        return nets[s.preset].s, info
+        return run_with_estimate(simulate_at, f_ghz, s.preset, coarser, ratio, MESH_ORDER)

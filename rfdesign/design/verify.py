@@ -183,13 +183,13 @@ def verification_settings(spec: FilterSpec, verify: str):
     from rfdesign.solvers.base import get_solver_class, settings_from_options
 
     options = {}
-    if verify == "openems":
-        from rfdesign.solvers.openems import coarser_preset
-
+    cls = get_solver_class(verify)
+    coarser_preset = getattr(cls, "coarser_preset", None)  # solvers with an error estimate
+    if coarser_preset is not None:
         coarser = coarser_preset(spec.solver.preset)
         options["error_estimate"] = spec.solver.error_estimate and coarser is not None
     return settings_from_options(
-        get_solver_class(verify),
+        cls,
         preset=spec.solver.preset,
         threads=spec.solver.threads,
         timeout_s=spec.solver.timeout_s,

@@ -15,7 +15,13 @@ from rfdesign.layouts.feeds import microstrip_line, microstrip_width_mm
 from rfdesign.layouts.grid import PixelGrid
 from rfdesign.layouts.substrate import Substrate
 from rfdesign.solvers.canonical import CHECKS, canonical_settings
-from rfdesign.solvers.palace import PalaceSettings, PalaceSolver, palace_version
+from rfdesign.solvers.palace import (
+    PalaceSettings,
+    PalaceSolver,
+    palace_coarser_preset,
+    palace_refinement,
+    palace_version,
+)
 
 pytestmark = pytest.mark.skipif(palace_version() == "missing", reason="palace-solver not installed")
 
@@ -34,6 +40,18 @@ def line_grid(length_mm: float) -> PixelGrid:
         fixed={(0, 0): True},
         name="through_line",
     )
+
+
+def test_error_estimate_uses_the_next_coarser_mesh_and_is_refused_on_draft():
+    assert {p: palace_coarser_preset(p) for p in ("draft", "standard", "fine")} == {
+        "draft": None,
+        "standard": "draft",
+        "fine": "standard",
+    }
+    assert palace_refinement("standard") == pytest.approx(0.05 / 0.03)
+    with pytest.raises(ValueError, match=r"^error_estimate:"):
+        PalaceSettings(preset="draft", error_estimate=True)
+    assert PalaceSolver.coarser_preset("fine") == "standard"
 
 
 def test_settings_refuse_unknown_boundaries_and_presets():

@@ -233,7 +233,7 @@ def test_palace_verifies_a_channel_housing_and_an_open_circuit_in_openems_domain
     assert settings.side_boundary == "PEC"
     assert settings.side_margin_mm == channel.solver.wall_gap_mm
     assert settings.air_height_mm == channel.solver.lid_height_mm
-    assert settings.preset == "fine"
+    assert settings.preset == "fine" and settings.error_estimate  # standard is its coarser mesh
     open_spec = load_spec(EXAMPLES / "ka_bandpass.yaml")
     settings = verification_settings(open_spec, "palace")
     openems = verification_settings(open_spec, "openems")
