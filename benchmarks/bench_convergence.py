@@ -338,8 +338,9 @@ def run(threads: int = 2, only: list[str] | None = None) -> str:
             *features,
             "",
             "Palace (finite elements; shipped designs: benchmarks/results/palace_crosscheck/, "
-            "49 points, PEC housing; open pixel layouts: benchmarks/results/convergence/, 121 "
-            "points, first-order absorbing walls and lid at openEMS's distances, one thread) "
+            "49 points, PEC housing; pixel layouts: benchmarks/results/convergence/, 121 points, "
+            "first-order absorbing walls and lid at openEMS's distances, or PEC there for the "
+            "boxed case, one thread) "
             f"against openEMS {PRESETS[-1]} and its Richardson limit (from "
             f"{PRESETS[-2]} and {PRESETS[-1]}, order {MESH_ORDER:g}):",
             "",
