@@ -79,8 +79,16 @@ def simulate(case: str, layout, options: dict, preset: str, threads: int = 2) ->
     """S and run information of one case on one preset; stored in OUT, reused when there."""
     from rfdesign.solvers.openems import OpenEMSSettings, OpenEMSSolver
 
-    path = OUT / f"{case}_{preset}.npz"
     solver = OpenEMSSolver(OpenEMSSettings(preset=preset, threads=threads, **options))
+    return stored_run(OUT / f"{case}_{preset}.npz", solver, layout)
+
+
+def stored_run(path: Path, solver, layout) -> tuple:
+    """S and run information of one stored run.
+
+    Read from ``path`` if the same solver version wrote it, else run with ``solver`` and
+    written there atomically (per-excitation details left out).
+    """
     if path.exists():
         with np.load(path) as d:
             info = json.loads(str(d["info"]))
@@ -88,7 +96,7 @@ def simulate(case: str, layout, options: dict, preset: str, threads: int = 2) ->
                 return d["s"], info
     net = solver.simulate(layout, F_GHZ)
     info = {k: v for k, v in net.rfdesign_info.items() if k != "runs"}
-    OUT.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp.npz")
     np.savez(tmp, s=net.s, f_ghz=F_GHZ, info=json.dumps(info, default=str))
     tmp.replace(path)
@@ -194,18 +202,7 @@ def simulate_palace(case: str, layout, options: dict, preset: str) -> tuple:
             air_height_mm=options.get("air_height_mm", domain.air_height_mm),
         )
     )
-    path = OUT / f"{case}_palace_{preset}.npz"
-    if path.exists():
-        with np.load(path) as d:
-            info = json.loads(str(d["info"]))
-            if info.get("solver_version") == solver.version:
-                return d["s"], info
-    net = solver.simulate(layout, F_GHZ)
-    info = dict(net.rfdesign_info)
-    tmp = path.with_suffix(".tmp.npz")
-    np.savez(tmp, s=net.s, f_ghz=F_GHZ, info=json.dumps(info, default=str))
-    tmp.replace(path)
-    return net.s, info
+    return stored_run(OUT / f"{case}_palace_{preset}.npz", solver, layout)
 
 
 def palace_runs(case: str) -> list[tuple[str, np.ndarray, np.ndarray, str]]:
