@@ -237,7 +237,9 @@ def quarter_wave_impedance(f_ghz: np.ndarray, s11: np.ndarray, z_feed: float) ->
     return z_feed * math.sqrt((1 + gamma) / (1 - gamma)), float(f_peak)
 
 
-def check_impedance(simulate: Callable, substrate: Substrate = CANONICAL_SUBSTRATE) -> list:
+def check_impedance(
+    simulate: Callable, substrate: Substrate = CANONICAL_SUBSTRATE, f_ghz: np.ndarray = F_GHZ
+) -> list:
     """Impedance of a 0.05 mm strip from its quarter-wave reflection peak.
 
     The reference goes through the same measurement: a scikit-rf circuit of the section

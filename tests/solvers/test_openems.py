@@ -78,9 +78,11 @@ def test_open_stub_notch_matches_scikit_rf_circuit(solver):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("seed", [11])
-def test_random_layout_is_passive_and_reciprocal(seed):
-    lay = Layout.random(get_grid("ka_pixel_4x5"), seed=seed)
+def test_random_layout_is_passive_and_reciprocal():
+    # a random layout of the committed test set (data/openems_ka_pixel_4x5_standard_test) that
+    # rings briefly on draft (13k steps per excitation); Layout.random(seed=11)'s rang 212 s
+    # with both excitations on model 2's meshing, a seventh of CI's time budget
+    lay = Layout.from_bits(get_grid("ka_pixel_4x5"), "000110111111010")
     # -50 dB end criterion: at the default -40 dB the residual ringing left |S21 - S12| at
     # 0.021 at 34 GHz in one run (truncation error at the band edge, not non-reciprocity).
     settings = OpenEMSSettings(preset="draft", excite_both_ports=True, end_criteria_db=-50.0)
