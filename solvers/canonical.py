@@ -95,14 +95,20 @@ class CheckResult:
         return abs(self.deviation) <= self.tolerance
 
 
-def pec_substrate(substrate: Substrate) -> Substrate:
-    """The same substrate with a zero-thickness, (nearly) lossless strip, as the engines model."""
-    return dataclasses.replace(substrate, metal_thickness_um=0.0, conductivity_s_per_m=1e15)
+def lossless_substrate(substrate: Substrate) -> Substrate:
+    """The substrate the references model, without dielectric loss.
+
+    A zero-thickness, (nearly) perfect strip, as the engines model it; the dielectric loss
+    enters the references separately (:func:`dielectric_alpha`).
+    """
+    return dataclasses.replace(
+        substrate, metal_thickness_um=0.0, conductivity_s_per_m=1e15, tan_delta=0.0
+    )
 
 
 def feed_width_mm(substrate: Substrate = CANONICAL_SUBSTRATE) -> float:
     """The width of a 50-ohm lossless zero-thickness strip at 40 GHz, mm: the feeds'."""
-    return microstrip_width_mm(dataclasses.replace(pec_substrate(substrate), tan_delta=0.0))
+    return microstrip_width_mm(lossless_substrate(substrate))
 
 
 def canonical_settings(solver_name: str, preset: str, **options):
@@ -116,8 +122,7 @@ def canonical_settings(solver_name: str, preset: str, **options):
 # ----- references ----------------------------------------------------------------------------
 def line_impedance(substrate: Substrate, width_mm: float, f_ghz: float) -> float:
     """Hammerstad-Jensen / Kirschning-Jansen impedance of a lossless PEC strip, ohm (scikit-rf)."""
-    lossless = dataclasses.replace(pec_substrate(substrate), tan_delta=0.0)
-    line = microstrip_line(lossless, width_mm, np.array([f_ghz]))
+    line = microstrip_line(lossless_substrate(substrate), width_mm, np.array([f_ghz]))
     return float(np.real(line.z0_characteristic[0]))
 
 
@@ -158,8 +163,8 @@ def resonator_circuit(
 
 def dielectric_q(substrate: Substrate, width_mm: float, f_ghz: float) -> float:
     """Dielectric Q of a quasi-TEM microstrip, ``beta / (2 alpha_d)`` (Pozar, eq. 3.198)."""
-    lossless = dataclasses.replace(pec_substrate(substrate), tan_delta=0.0)
-    e = float(np.real(microstrip_line(lossless, width_mm, np.array([f_ghz])).ep_reff_f[0]))
+    line = microstrip_line(lossless_substrate(substrate), width_mm, np.array([f_ghz]))
+    e = float(np.real(line.ep_reff_f[0]))
     er = substrate.eps_r
     return e * (er - 1.0) / (er * (e - 1.0) * substrate.tan_delta)
 
@@ -208,8 +213,7 @@ def lossy_line(substrate: Substrate, width_mm: float, f_ghz: np.ndarray):
     """
     from skrf.media import DefinedGammaZ0
 
-    lossless = dataclasses.replace(pec_substrate(substrate), tan_delta=0.0)
-    ml = microstrip_line(lossless, width_mm, f_ghz)
+    ml = microstrip_line(lossless_substrate(substrate), width_mm, f_ghz)
     eps_eff = np.real(ml.ep_reff_f)
     alpha = dielectric_alpha(substrate.eps_r, eps_eff, substrate.tan_delta, f_ghz)
     return DefinedGammaZ0(
