@@ -11,7 +11,7 @@ housing). Each is simulated on every preset of the ladder
 -3 dB crossings of |S21|; the Richardson estimate compares the nulls with >= 6 dB and the
 crossings (:mod:`rfdesign.solvers.convergence`).
 
-Three pixel cases (:data:`PALACE_CASES`) also run on Palace's draft mesh (absorbing or PEC
+Every pixel case (:data:`PALACE_CASES`) also runs on Palace's draft mesh (absorbing or PEC
 walls at the same places), compared in a third table with openEMS's finest run and its limit.
 
 Per case and preset the table gives the cost, the Richardson error estimate that the solver
@@ -176,13 +176,12 @@ PALACE = ROOT / "benchmarks" / "results" / "palace_crosscheck"
 PALACE_PRESETS = ("draft",)
 """Palace presets run on the pixel cases of :data:`PALACE_CASES`."""
 PALACE_CASES = (
-    f"ka_pixel_4x5_{PIXEL_LAYOUTS[0]}",
+    *(f"ka_pixel_4x5_{bits}" for bits in PIXEL_LAYOUTS + TEST_LAYOUTS),
     f"ka_pixel_4x5_{PIXEL_LAYOUTS[0]}_housed",
-    f"ka_pixel_4x5_{TEST_LAYOUTS[0]}",
 )
-"""Pixel cases also run on Palace (10-12 min per draft run on one core): the first study
-layout open and boxed, and the committed test layout whose independent model started the
-issue."""
+"""Pixel cases also run on Palace (10-12 min per draft run on one core): every layout of the
+cross-check set, and the first study layout also in its PEC box. (The shipped designs'
+Palace runs are in :data:`PALACE`.)"""
 
 
 def simulate_palace(case: str, layout, options: dict, preset: str) -> tuple:

@@ -263,7 +263,9 @@ GridChoice = Annotated[
 class SolverSettings(SpecModel):
     """Which solver verifies designs and how."""
 
-    name: str = Field(default="openems", description="Solver: 'circuit', 'openems' or 'meep'.")
+    name: str = Field(
+        default="openems", description="Solver: 'circuit', 'openems', 'palace' or 'meep'."
+    )
     preset: Literal["draft", "standard", "fine", "reference"] = Field(
         default="standard",
         description=(
@@ -273,14 +275,21 @@ class SolverSettings(SpecModel):
         ),
     )
     threads: Count = Field(default=1, ge=1, le=256, description="Threads per simulation.")
-    timeout_s: Number = Field(default=3600.0, gt=0, description="Wall-time limit per run in s.")
+    timeout_s: Number = Field(
+        default=3600.0,
+        gt=0,
+        description=(
+            "Wall-time limit per run of this solver in s (a second engine of a cross-check "
+            "keeps its own default)."
+        ),
+    )
     housing: Literal["open", "channel"] = Field(
         default="open",
         description=(
             "What surrounds the circuit: 'open' (absorbing sides and top: the open ends "
             "radiate) or 'channel' (a metal channel housing, as thin-film Ka-band filters are "
             "mounted: side walls wall_gap_mm beside the patch, a lid lid_height_mm above the "
-            "substrate). openEMS only."
+            "substrate). openEMS and Palace."
         ),
     )
     wall_gap_mm: Number = Field(

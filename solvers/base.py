@@ -320,7 +320,8 @@ class ResultCache:
     """
 
     def __init__(self, root: str | Path) -> None:
-        self.root = Path(root)
+        # absolute: solver jobs run in their own working folders under the cache
+        self.root = Path(root).absolute()
         self.root.mkdir(parents=True, exist_ok=True)
 
     def path(self, key: str) -> Path:

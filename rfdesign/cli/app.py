@@ -12,7 +12,18 @@ from typing import Annotated
 import typer
 
 from rfdesign import __version__
-from rfdesign.cli import dataset, design, gan, layout, scatter, simulate, spec, synthesize, train
+from rfdesign.cli import (
+    dataset,
+    design,
+    gan,
+    layout,
+    scatter,
+    simulate,
+    spec,
+    synthesize,
+    train,
+    verify,
+)
 from rfdesign.cli.common import out
 
 app = typer.Typer(
@@ -23,7 +34,7 @@ app = typer.Typer(
     add_completion=False,
 )
 
-for group in (spec, synthesize, layout, dataset, scatter, gan, design, train, simulate):
+for group in (spec, synthesize, layout, dataset, scatter, gan, design, verify, train, simulate):
     group.register(app)
 
 

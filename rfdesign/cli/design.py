@@ -33,7 +33,18 @@ def design_cmd(
         ),
     ] = "auto",
     verify: Annotated[
-        str | None, typer.Option(help="openems, meep, circuit or none (default: the spec's).")
+        str | None,
+        typer.Option(help="openems, palace, meep, circuit or none (default: the spec's solver)."),
+    ] = None,
+    crosscheck: Annotated[
+        str,
+        typer.Option(
+            help="none or a second engine (e.g. palace) that also simulates the chosen layout; "
+            "the report gives both verdicts and the spread between the engines."
+        ),
+    ] = "none",
+    crosscheck_preset: Annotated[
+        str | None, typer.Option(help="The second engine's mesh preset (default: the spec's).")
     ] = None,
     cluster: ClusterOption = CLUSTER_DEFAULT,
     workers: WorkersOption = None,
@@ -80,6 +91,8 @@ def design_cmd(
                 refine_budget=refine_budget,
                 seed_from=seed_from,
                 gan=gan,
+                crosscheck=crosscheck,
+                crosscheck_preset=crosscheck_preset,
             )
     except KeyboardInterrupt:
         err.print("interrupted: full-wave results computed so far are in the cache")
@@ -94,9 +107,16 @@ def design_cmd(
         f"{s['K_floor']:.2f}); worst margin {s['worst_margin_db']:+.2f} dB",
         soft_wrap=True,
     )
+    for cc in s["crosschecks"]:
+        low, high = cc["worst_margin_range_db"]
+        out.print(
+            f"second engine {cc['by']}: worst margin {cc['report']['worst_margin_db']:+.2f} dB; "
+            f"range over both engines {low:+.2f} to {high:+.2f} dB: {cc['verdict']}",
+            soft_wrap=True,
+        )
     if s["flags"]:
         out.print(
-            f"[bold yellow]flags on the verifying run: {', '.join(s['flags'])}[/]: the verdict "
+            f"[bold yellow]flags on the verdict: {', '.join(s['flags'])}[/]: the verdict "
             "is not certified (see report.md)",
             soft_wrap=True,
         )

@@ -15,7 +15,9 @@ and lives in its own module:
 4. **refine** (:mod:`~rfdesign.design.refine`) -> :class:`RefineResult`: optionally, the
    winner's column widths and row heights by space mapping, kept only if the solver says so;
 5. **report** (:mod:`~rfdesign.design.result`) -> :class:`DesignResult`: both reports, the
-   sensitivity map (:mod:`~rfdesign.design.sensitivity`) and the provenance.
+   sensitivity map (:mod:`~rfdesign.design.sensitivity`) and the provenance;
+6. **cross-check** (:mod:`~rfdesign.design.crosscheck`) -> :class:`CrossCheck`: optionally,
+   the chosen layout on a second engine, its verdict and the spread between the engines.
 
 A spec no layout can meet ends with the best margins found, never with an exception; a
 solver run that fails in any stage (search, verify, refine) is recorded and the design goes
@@ -82,6 +84,9 @@ class DesignOptions:
             ``search.initial``. Ignored by exhaustive search (recorded in the provenance).
         gan: The GAN for ``seed_from="gan"``: a ``LayoutGAN``, a folder, or ``None`` for the
             grid's default folder (``$RFDESIGN_CACHE/gan``).
+        crosscheck: ``"none"`` or a second engine (``"palace"``) that simulates the chosen
+            layout after verification (:mod:`rfdesign.design.crosscheck`).
+        crosscheck_preset: The second engine's mesh preset (default: the spec's).
     """
 
     surrogate: str | Path = "auto"
@@ -92,6 +97,8 @@ class DesignOptions:
     refine_budget: int = 3
     seed_from: str = "none"
     gan: Any = None
+    crosscheck: str = "none"
+    crosscheck_preset: str | None = None
 
     def __post_init__(self) -> None:
         if self.verify is not None and self.verify not in verifiers():
@@ -102,6 +109,15 @@ class DesignOptions:
             raise ValueError(f"seed_from: {self.seed_from!r} is not one of {', '.join(SEEDERS)}")
         if self.refine != "none" and self.verify == "none":
             raise ValueError("refine: space mapping needs a fine model; choose --verify, not none")
+        if self.crosscheck != "none":
+            if self.crosscheck not in verifiers():
+                raise ValueError(
+                    f"crosscheck: {self.crosscheck!r} is not one of {', '.join(verifiers())}"
+                )
+            if self.verify == "none":
+                raise ValueError("crosscheck: needs a verified design; choose --verify, not none")
+            if self.crosscheck == self.verify:
+                raise ValueError(f"crosscheck: {self.crosscheck} verifies already; name another")
 
 
 def design_filter(
@@ -120,7 +136,8 @@ def design_filter(
         executor: Runs the full-wave simulations (``concurrent.futures`` interface).
         progress: Called as (stage, done, total).
         **options: The fields of :class:`DesignOptions` (``surrogate``, ``verify``, ``seed``,
-            ``cache_dir``, ``refine``, ``refine_budget``, ``seed_from``, ``gan``).
+            ``cache_dir``, ``refine``, ``refine_budget``, ``seed_from``, ``gan``,
+            ``crosscheck``, ``crosscheck_preset``).
 
     Returns:
         The :class:`DesignResult` (also saved to ``out`` when given).
@@ -141,6 +158,11 @@ def design_filter(
     grid = spec.pixel_grid()
     seed = spec.search.seed if opts.seed is None else opts.seed
     solver, verified_by = make_verifier(spec, verify, opts.cache_dir)
+    if opts.crosscheck != "none":
+        if opts.crosscheck == verify:
+            raise ValueError(f"crosscheck: {verify} verifies already; name another engine")
+        # the second engine's settings are checked now (housing, preset), not after the work
+        make_verifier(spec, opts.crosscheck, opts.cache_dir, preset=opts.crosscheck_preset)
 
     model = search_model(spec, grid, opts.surrogate, solver, executor, say)
     problem = PixelFilterProblem(
@@ -210,9 +232,36 @@ def design_filter(
         ),
         verified_run=run_record(verified, spec) if verified is not None else None,
     )
+    if opts.crosscheck != "none" and verified is not None:
+        result = _crosscheck(result, opts, say)
     if out is not None:
         result.save(out)
     return result
+
+
+def _crosscheck(result: DesignResult, opts: DesignOptions, say) -> DesignResult:
+    """``result`` with the second engine's cross-check, or with its failure in the provenance."""
+    from rfdesign.design.crosscheck import crosscheck
+    from rfdesign.solvers.base import SolverError
+
+    say("crosscheck", 0, 1)
+    try:
+        check = crosscheck(
+            result.spec,
+            result.layout,
+            result.verified,
+            opts.crosscheck,
+            preset=opts.crosscheck_preset,
+            cache_dir=opts.cache_dir,
+        )
+    except SolverError as exc:
+        log.warning("crosscheck: %s failed: %s", opts.crosscheck, str(exc).splitlines()[0])
+        failed = {"engine": opts.crosscheck, "error": str(exc).splitlines()[0]}
+        return dataclasses.replace(
+            result, provenance={**result.provenance, "crosscheck_failed": failed}
+        )
+    say("crosscheck", 1, 1)
+    return result.with_crosscheck(check)
 
 
 def _search_context(

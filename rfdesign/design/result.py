@@ -4,7 +4,9 @@
 networks, both spec reports, every verified candidate, the search history, the sensitivity
 map and the provenance. :meth:`DesignResult.save` writes ``report.md``, ``report.json``,
 ``design.s2p``, ``layout.gds``, ``layout.png``, ``response.png`` and ``sensitivity.png``, plus
-``result.json`` and ``predicted.s2p``, from which :meth:`DesignResult.load` rebuilds it.
+``result.json`` and ``predicted.s2p``, from which :meth:`DesignResult.load` rebuilds it. A
+second engine's cross-check (:mod:`rfdesign.design.crosscheck`) adds its Touchstone file
+(``design_<engine>_<preset>.s2p``), a section of the report and its flags.
 """
 
 from __future__ import annotations
@@ -47,6 +49,8 @@ class DesignResult:
         provenance: Versions, surrogate, solver settings, solver-run counts, wall time.
         verified_run: :func:`rfdesign.design.verify.run_record` of :attr:`verified`: solver,
             mesh, conductor model, cache hit and flags (truncated, non-passive).
+        crosschecks: Second engines' runs of :attr:`layout`
+            (:class:`~rfdesign.design.crosscheck.CrossCheck`), one per engine and preset.
     """
 
     spec: FilterSpec
@@ -62,11 +66,33 @@ class DesignResult:
     sensitivity_corner: np.ndarray
     provenance: dict = field(default_factory=dict)
     verified_run: dict | None = None
+    crosschecks: tuple = ()
 
     @property
     def flags(self) -> list[str]:
-        """What is wrong with the verifying run (``"truncated"``, ``"non-passive"``)."""
-        return list((self.verified_run or {}).get("flags", []))
+        """What qualifies the verdict.
+
+        The verifying run's flags (``"truncated"``, ``"non-passive"``,
+        ``"within-mesh-error"``) and each cross-check's (``"engines-disagree"``,
+        ``"within-engine-spread"``, the second run's own, prefixed with its engine).
+        """
+        out = list((self.verified_run or {}).get("flags", []))
+        for cc in self.crosschecks:
+            out += [f for f in cc.flags if f not in out]
+        return out
+
+    def with_crosscheck(self, check) -> DesignResult:
+        """This result with ``check`` added (replacing one of the same engine and preset).
+
+        Raises:
+            ValueError: The result has no verified network to compare with.
+        """
+        import dataclasses
+
+        if self.verified is None:
+            raise ValueError("crosscheck: the design was not verified; nothing to compare with")
+        kept = tuple(c for c in self.crosschecks if c.file_name != check.file_name)
+        return dataclasses.replace(self, crosschecks=(*kept, check))
 
     @property
     def searched_on_solver(self) -> bool:
@@ -93,6 +119,7 @@ class DesignResult:
             "certified": bool(rep.passed and self.verified is not None and not self.flags),
             "verified_by": self.verified_by,
             "verified_run": self.verified_run,
+            "crosschecks": [c.to_dict() for c in self.crosschecks],
             "K": rep.K,
             "K_floor": rep.K_floor,
             "margins_db": rep.band_margins_db,
@@ -161,8 +188,20 @@ class DesignResult:
                 )
             ),
         ]
+        for cc in self.crosschecks:
+            low, high = cc.worst_margin_range_db
+            spread = cc.spread.relative
+            lines.append(
+                f"Second engine {cc.by}: worst margin {cc.report.worst_margin_db:+.2f} dB; "
+                + (f"engine spread {100 * spread:.2f} % in frequency; " if spread == spread else "")
+                + f"range over both engines {low:+.2f} to {high:+.2f} dB: {cc.verdict}."
+            )
         if self.flags:
             why = []
+            if "engines-disagree" in self.flags:
+                why.append("the second engine's verdict differs")
+            if "within-engine-spread" in self.flags:
+                why.append("the verdict changes inside the spread between the engines")
             if "truncated" in self.flags:
                 why.append("truncated (stopped at the time-step limit or gains power > 1 %)")
             if "within-mesh-error" in self.flags:
@@ -171,10 +210,12 @@ class DesignResult:
                 why.append(
                     f"non-passive (largest eigenvalue of S^H S = {run['max_power_gain']:.4f} > 1)"
                 )
+            why += [f"second engine's run {f}" for f in self.flags if ": " in f]
             lines += [
                 "",
-                f"**Flags on the verifying run: {'; '.join(why)}. The verdict is not certified: "
-                "re-run on a finer mesh or with more time steps.**",
+                f"**Flags on the verdict: {'; '.join(why)}. The verdict is not certified: "
+                "re-run on a finer mesh, with more time steps or with the second engine's "
+                "finer preset.**",
             ]
         return lines
 
@@ -194,12 +235,55 @@ class DesignResult:
                 parts.append(f"side/top boundary {run['housing']}")
             parts.append("read from the result cache" if run.get("cache_hit") else "run now")
             lines.append(f"- verified numbers: {', '.join(parts)}")
+        for cc in self.crosschecks:
+            lines.append(
+                f"- second engine: {cc.by}, {_run_text(cc.run)}, "
+                + ("read from the result cache" if cc.run.get("cache_hit") else "run now")
+                + f"; network in `{cc.file_name}`"
+            )
+        failed = self.provenance.get("crosscheck_failed")
+        if failed:
+            lines.append(
+                f"- **second engine {failed['engine']}: the run failed** ({failed['error']}); "
+                "no engine spread is known"
+            )
         if not self.searched_on_solver:
             train = self.provenance.get("surrogate_training")
             trained = (
                 f", trained earlier on {train['runs']:,} {train['solver']} runs" if train else ""
             )
             lines.append(f"- predicted numbers: {self.provenance.get('surrogate')}{trained}")
+        return lines
+
+    def _crosscheck_lines(self) -> list[str]:
+        """Per second engine: margins beside the verifying engine's, matched features."""
+        lines = []
+        for cc in self.crosschecks:
+            low, high = cc.worst_margin_range_db
+            ref = self.report_verified.band_margins_db if self.report_verified else {}
+            lines += [
+                f"## Second engine: {cc.by}",
+                "",
+                f"{cc.verdict[0].upper()}{cc.verdict[1:]} (worst margin over both engines, "
+                f"their mesh errors and the engine spread: {low:+.2f} to {high:+.2f} dB).",
+                "",
+                f"| band | {self.verified_by} margin (dB) | {cc.by} margin (dB) |",
+                "|---|---|---|",
+            ]
+            for band, m in cc.report.band_margins_db.items():
+                v = ref.get(band)
+                lines.append(f"| {band} | {'-' if v is None else f'{v:+.2f}'} | {m:+.2f} |")
+            lines += ["", "| feature | verifying engine (GHz) | second engine (GHz) | shift |"]
+            lines.append("|---|---|---|---|")
+            for kind, a, b in cc.spread.pairs:
+                lines.append(f"| {kind} | {a:.3f} | {b:.3f} | {100 * (b / a - 1):+.2f} % |")
+            if not cc.spread.pairs:
+                lines.append("| (no feature matched) | - | - | - |")
+            lines += [
+                "",
+                f"Largest |S| difference between the engines: {cc.spread.max_delta_db:.1f} dB.",
+                "",
+            ]
         return lines
 
     def _run_lines(self) -> list[str]:
@@ -274,6 +358,7 @@ class DesignResult:
                 v = ver.get(band)
                 lines.append(f"| {band} | {m:+.2f} | {'-' if v is None else f'{v:+.2f}'} |")
             lines.append("")
+        lines += self._crosscheck_lines()
         lines += [
             "## Candidates",
             "",
@@ -361,6 +446,9 @@ class DesignResult:
         nets = {} if self.searched_on_solver else {label: self.predicted}
         if self.verified is not None:
             nets = {f"{self.verified_by}": self.verified, **nets}
+        for cc in self.crosschecks:
+            nets[cc.by] = cc.network
+            self._touchstone(cc.network, out / cc.file_name, verified=False, crosscheck=cc)
         plot_response(
             nets,
             out / "response.png",
@@ -386,7 +474,7 @@ class DesignResult:
         (out / RESULT).write_text(json.dumps(record, indent=2))
         return out
 
-    def _touchstone(self, net: Any, path: Path, verified: bool) -> None:
+    def _touchstone(self, net: Any, path: Path, verified: bool, crosscheck: Any = None) -> None:
         """Write ``net`` as Touchstone with a header saying what produced it."""
         from rfdesign.core.version import __version__
 
@@ -396,7 +484,10 @@ class DesignResult:
             f" grid {self.layout.grid.name} (key {self.layout.grid.key()[:16]}), layout bits "
             f"{self.layout.bit_string}",
         ]
-        if verified:
+        if crosscheck is not None:
+            lines.append(f" second engine {crosscheck.by}; " + _run_text(crosscheck.run))
+            lines.append(f" flags: {', '.join(crosscheck.flags) or 'none'}")
+        elif verified:
             run = self.verified_run or {}
             lines.append(f" solver {self.verified_by}; " + _run_text(run))
             lines.append(f" flags: {', '.join(self.flags) or 'none'}")
@@ -441,6 +532,12 @@ class DesignResult:
             [[np.nan if v is None else v for v in row] for row in summary["sensitivity_db"]],
             float,
         )
+        from rfdesign.design.crosscheck import CrossCheck
+
+        checks = tuple(
+            CrossCheck.from_dict(d, skrf.Network(str(folder / d["file"])))
+            for d in summary.get("crosschecks", [])
+        )
         return cls(
             spec=FilterSpec.model_validate(rec["spec"]),
             layout=layout,
@@ -457,6 +554,7 @@ class DesignResult:
             sensitivity_corner=np.array(rec["sensitivity_corner"], bool).reshape(sens.shape),
             provenance=summary["provenance"],
             verified_run=summary.get("verified_run"),
+            crosschecks=checks,
         )
 
 

@@ -174,25 +174,40 @@ def housing_options(spec: FilterSpec, verify: str) -> dict:
     }
 
 
-def verification_settings(spec: FilterSpec, verify: str):
+def verification_settings(
+    spec: FilterSpec, verify: str, preset: str | None = None, timeout_s: float | None = None
+):
     """Settings of solver ``verify`` as ``spec`` asks for them.
 
     Preset, threads, time-out and housing; options the solver does not have are left out, and
     a preset it does not know is rejected by its settings (Meep has no 'reference' mesh).
+    The spec's ``solver.timeout_s`` is a limit for the spec's own solver: another engine
+    (a cross-check) keeps its own default limit unless ``timeout_s`` is given (Palace on a
+    fine mesh runs an hour where openEMS runs minutes).
+
+    Args:
+        spec: The filter spec.
+        verify: A registered solver name.
+        preset: Mesh preset instead of the spec's ``solver.preset``.
+        timeout_s: Wall-time limit per run instead of the one described above.
     """
     from rfdesign.solvers.base import get_solver_class, settings_from_options
 
+    preset = preset or spec.solver.preset
     options = {}
     cls = get_solver_class(verify)
     coarser_preset = getattr(cls, "coarser_preset", None)  # solvers with an error estimate
     if coarser_preset is not None:
-        coarser = coarser_preset(spec.solver.preset)
+        coarser = coarser_preset(preset)
         options["error_estimate"] = spec.solver.error_estimate and coarser is not None
+    if timeout_s is not None:
+        options["timeout_s"] = timeout_s
+    elif verify == spec.solver.name:
+        options["timeout_s"] = spec.solver.timeout_s
     return settings_from_options(
         cls,
-        preset=spec.solver.preset,
+        preset=preset,
         threads=spec.solver.threads,
-        timeout_s=spec.solver.timeout_s,
         **options,
         **housing_options(spec, verify),
     )
@@ -206,18 +221,24 @@ def default_cache_dir() -> Path:
 
 
 def make_verifier(
-    spec: FilterSpec, verify: str, cache_dir: str | Path | None = None
+    spec: FilterSpec,
+    verify: str,
+    cache_dir: str | Path | None = None,
+    *,
+    preset: str | None = None,
+    timeout_s: float | None = None,
 ) -> tuple[Any, str | None]:
     """The verifying solver and its description for reports (``(None, None)`` for none).
 
     The description names the solver, its mesh preset and a channel housing, e.g.
-    ``"openems (standard)"``.
+    ``"openems (standard)"``. ``preset`` and ``timeout_s`` as for
+    :func:`verification_settings`.
     """
     from rfdesign.solvers.base import ResultCache, get_solver_class
 
     if verify == NO_VERIFICATION:
         return None, None
-    settings = verification_settings(spec, verify)
+    settings = verification_settings(spec, verify, preset, timeout_s)
     solver = get_solver_class(verify)(settings, cache=ResultCache(cache_dir or default_cache_dir()))
     housing = ", channel housing" if spec.solver.housing == "channel" else ""
     return solver, f"{verify} ({getattr(settings, 'preset', 'default')}{housing})"

@@ -36,3 +36,11 @@ def test_port_2_is_excited_only_when_the_layout_is_not_mirror_symmetric(ka_grid)
 
     assert excite_both_ports(Lopsided(), None) is True
     assert excite_both_ports(Lopsided(), False) is False
+
+
+def test_a_relative_cache_folder_is_held_absolute(tmp_path, monkeypatch):
+    # solver jobs run in their own working folders under the cache: a relative root would
+    # point them at a folder inside their own (openEMS failed with `--cache c`)
+    monkeypatch.chdir(tmp_path)
+    cache = ResultCache("c")
+    assert cache.root.is_absolute() and cache.root == tmp_path / "c"

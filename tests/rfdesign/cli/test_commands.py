@@ -144,3 +144,57 @@ def test_dataset_generate_info_merge(tmp_path):
     assert "samples" in merged.output
     clash = runner.invoke(app, [*args, "--n", "5", "--points", "7", "--out", str(tmp_path / "a")])
     assert clash.exit_code == 2 and "different" in clash.output
+
+
+@pytest.fixture(scope="module")
+def circuit_design(tmp_path_factory):
+    """A ka_bandpass design searched and verified by the circuit model (seconds)."""
+    folder = tmp_path_factory.mktemp("design")
+    spec = tmp_path_factory.mktemp("spec") / "spec.yaml"
+    text = (REPO / "examples" / "ka_bandpass.yaml").read_text()
+    small = "search: {algorithm: random, population: 64, generations: 3, seed: 0, top_k: 2}"
+    spec.write_text(
+        text.replace(
+            "search: {algorithm: auto, population: 64, generations: 100, seed: 0, top_k: 5}", small
+        )
+    )
+    result = runner.invoke(
+        app,
+        [
+            *("design", str(spec), "--surrogate", "circuit", "--verify", "circuit"),
+            *("--out", str(folder), "--cache", str(folder.parent / "cache"), "--seed", "3"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    return folder
+
+
+def test_verify_names_a_bad_engine_or_folder_in_one_line(circuit_design, tmp_path):
+    result = runner.invoke(app, ["verify", str(circuit_design), "--engine", "ansys"])
+    assert result.exit_code == 2 and "--engine: 'ansys' is not one of" in result.output
+    result = runner.invoke(app, ["verify", str(circuit_design), "--engine", "circuit"])
+    assert result.exit_code == 2 and "circuit verified the design already" in result.output
+    result = runner.invoke(app, ["verify", str(tmp_path), "--engine", "openems"])
+    assert result.exit_code == 2 and "not a saved design result" in result.output
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.slow
+def test_verify_adds_a_second_engine_to_a_saved_design(circuit_design, tmp_path):
+    # openEMS (draft) cross-checks the circuit model's verdict: a real full-wave run
+    result = runner.invoke(
+        app,
+        [
+            *("verify", str(circuit_design), "--engine", "openems", "--preset", "draft"),
+            *("--cache", str(tmp_path / "cache")),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "openems (draft) worst margin" in result.output
+    report = json.loads((circuit_design / "report.json").read_text())
+    (cc,) = report["crosschecks"]
+    assert cc["run"]["solver"] == "openems" and cc["run"]["preset"] == "draft"
+    assert cc["file"] == "design_openems_draft.s2p" and (circuit_design / cc["file"]).exists()
+    assert "## Second engine: openems (draft)" in (circuit_design / "report.md").read_text()
+    # the circuit model and openEMS disagree by more than a mesh error: the spread is measured
+    assert cc["spread"]["max_delta_db"] > 0.5
