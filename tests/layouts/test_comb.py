@@ -74,7 +74,7 @@ def test_design_curve_structures():
     one = single_strip(SUB, FW, 1.2, 0.25, 0.05)
     assert len(strips_of(one)) == 1 and one.mask()[:, 0].sum() == 0  # feeds not touching
     pair = strip_pair(SUB, FW, 1.2, 0.25, 0.3, 0.05)
-    (a0, a1, _), (b0, b1, _) = strips_of(pair)
+    (a0, a1, _), (b0, _, _) = strips_of(pair)
     assert b0 - a1 == pytest.approx(0.3) and a0 == pytest.approx(0.05)
     tap = tapped_strip(SUB, FW, 1.2, 0.25, 0.4, 0.13, 1.0)
     assert not tap.grid.mirror and tap.grid.feed_y_mm == pytest.approx(0.4)
