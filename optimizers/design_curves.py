@@ -81,7 +81,7 @@ class DesignCurve:
     y: tuple[float, ...]
     transform: str = "linear"
     seed: int = 0
-    _gp: list = field(default_factory=list, repr=False, compare=False)
+    _gp: list = field(default_factory=list, repr=False, compare=False)  # the fit, once made
 
     def __post_init__(self) -> None:
         order = np.argsort(self.x)
@@ -104,37 +104,42 @@ class DesignCurve:
     def _z(self) -> np.ndarray:
         return TRANSFORMS[self.transform][0](np.asarray(self.y))
 
-    def _fit(self) -> Any:
-        """The GP on (x, transformed y); a straight line below three points."""
+    def _fit(self) -> tuple[np.ndarray, Any]:
+        """The straight line through the transformed points and the GP of what it leaves.
+
+        A GP with a constant mean bends a straight curve between three points (its slope came
+        out 16 % off on exactly linear data), so the trend is a least-squares line (universal
+        kriging: Rasmussen and Williams 2006, section 2.7) and the GP models the residuals,
+        where there are three points or more and the residuals are not zero.
+        """
         if self._gp:
             return self._gp[0]
-        if len(self.x) < 3:
-            self._gp.append(None)
-            return None
-        from rfdesign.surrogates.gp import GPSurrogate
+        x, z = np.asarray(self.x), self._z
+        line = np.polyfit(x, z, 1)
+        res = z - np.polyval(line, x)
+        gp = None
+        if len(x) >= 3 and np.ptp(res) > 1e-9 * max(np.ptp(z), 1e-30):
+            from rfdesign.surrogates.gp import GPSurrogate
 
-        gp = GPSurrogate(seed=self.seed, max_components=1).fit(
-            np.asarray(self.x)[:, None], self._z[:, None]
-        )
-        self._gp.append(gp)
-        return gp
+            gp = GPSurrogate(seed=self.seed, max_components=1).fit(x[:, None], res[:, None])
+        self._gp.append((line, gp))
+        return line, gp
 
     def predict(self, x: float | Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
         """Value and standard deviation at sizes ``x`` (in the curve's units).
 
-        The deviation is the GP's (a new observation's, calibrated on the points' leave-one-out
-        residuals) mapped through the transform to first order; 0 with two points.
+        The value is the trend line plus the GP of its residuals; the deviation is the GP's (a
+        new observation's, calibrated on the points' leave-one-out residuals) mapped through
+        the transform to first order, 0 where the points lie on the line (two points).
         """
         xs = np.atleast_1d(np.asarray(x, float))
         inv = TRANSFORMS[self.transform][1]
-        gp = self._fit()
+        line, gp = self._fit()
+        z = np.polyval(line, xs)
         if gp is None:
-            z = np.interp(xs, self.x, self._z, left=np.nan, right=np.nan)
-            lin = np.polyfit(self.x, self._z, 1)
-            z = np.where(np.isnan(z), np.polyval(lin, xs), z)
             return inv(z), np.zeros_like(z)
         mean, std = gp.predict_with_uncertainty(xs[:, None])
-        z, sz = mean[:, 0], std[:, 0]
+        z, sz = z + mean[:, 0], std[:, 0]
         y = inv(z)
         dy = np.abs(inv(z + 1e-6) - inv(z - 1e-6)) / 2e-6
         return y, dy * sz

@@ -350,6 +350,7 @@ def extract(
     weights: np.ndarray | None = None,
     max_nfev: int = 200,
     rms_tolerance: float = RMS_TOLERANCE,
+    mirror: bool = False,
 ) -> ExtractionResult:
     """Fit the coupling matrix of ``start``'s topology, its Qu and the feed lines to ``s``.
 
@@ -371,6 +372,11 @@ def extract(
         max_nfev: Largest number of model evaluations of each least-squares run.
         rms_tolerance: Largest ``rms_error`` of a converged fit relative to the rms of
             ``|S11|, |S21|, |S22|`` of the data (default 5 %).
+        mirror: The filter is symmetric end to end: each entry ``M_ij`` is tied to its mirror
+            image ``M_(N+1-j)(N+1-i)`` (one parameter for both). With couplings past the
+            main line a response has many matrices; tying removes the asymmetric ones, which a
+            symmetric structure cannot have (a 5-resonator comb's fit otherwise wanders to
+            ``M_12 = 0.41``, ``M_45 = 0.98``).
 
     Returns:
         The :class:`ExtractionResult`. A fit that fails (the optimiser gives up, or the model
@@ -419,8 +425,19 @@ def extract(
         return _fail(start, "s: every value is zero (no response to fit)", **fail)
     if not np.isfinite(w).all() or np.any(w < 0) or w.sum() <= 0:
         return _fail(start, "weights: must be finite, >= 0 and not all zero", **fail)
+    if mirror and not np.array_equal(pat, pat[::-1, ::-1].T):
+        return _fail(start, "pattern: mirror=True needs a pattern symmetric end to end", **fail)
     rows, cols = np.nonzero(np.triu(pat))
-    n_par = rows.size + 4 * fit_phase + fit_qu
+    # tie[i] = index of the parameter entry i takes (its own, or its mirror image's)
+    tie = np.arange(rows.size)
+    if mirror:
+        where = {(int(r), int(c)): i for i, (r, c) in enumerate(zip(rows, cols, strict=True))}
+        for i, (r, c) in enumerate(zip(rows, cols, strict=True)):
+            image = tuple(sorted((n2 - 1 - int(c), n2 - 1 - int(r))))
+            tie[i] = min(i, where[image])
+    keep = np.unique(tie)
+    ties = (tie[:, None] == keep[None, :]).astype(float)  # n_m x n_free: entries = ties @ free
+    n_par = keep.size + 4 * fit_phase + fit_qu
     if n_par == 0:
         return _fail(start, "nothing to fit: empty pattern, fit_qu and fit_phase False", **fail)
     if 6 * int((w > 0).any(1).sum()) < n_par:
@@ -440,7 +457,16 @@ def extract(
 
     def jac(x: np.ndarray) -> np.ndarray:
         j = (sw[:, :, None] * model.jac(x)).reshape(3 * f.size, -1)
+        j = np.concatenate([j[:, :n_m] @ ties, j[:, n_m:]], 1)  # tied entries: summed
         return np.concatenate([j.real, j.imag], 0)
+
+    n_f = keep.size  # the fit's parameters: free entries, a1, b1, a2, b2, p
+
+    def full(y: np.ndarray) -> np.ndarray:
+        return np.concatenate([ties @ y[:n_f], y[n_f:]])
+
+    def reduced(x: np.ndarray) -> np.ndarray:
+        return np.concatenate([(ties.T @ x[:n_m]) / ties.sum(0), x[n_m:]])
 
     def rms(x: np.ndarray) -> float:
         return float(np.sqrt(np.sum(w * np.abs(model.s(x) - d) ** 2) / w.sum()))
@@ -449,29 +475,29 @@ def extract(
     x[:n_m] = start.m[rows, cols]
     try:
         with np.errstate(all="ignore"):
-            starts = _start_values(model, x, d, w, fit_qu, fit_phase)
+            starts = [reduced(s) for s in _start_values(model, x, d, w, fit_qu, fit_phase)]
     except (np.linalg.LinAlgError, ValueError, FloatingPointError, ZeroDivisionError) as exc:
         return _fail(start, f"start values: {type(exc).__name__}: {exc}".splitlines()[0], **fail)
 
-    lo = np.full(n_m + 5, -np.inf)
-    hi = np.full(n_m + 5, np.inf)
+    lo = np.full(n_f + 5, -np.inf)
+    hi = np.full(n_f + 5, np.inf)
     lo[-1], hi[-1] = 0.0, 1.0 / QU_MIN
-    free_all = np.ones(n_m + 5, bool)
-    free_all[n_m : n_m + 4] = fit_phase
+    free_all = np.ones(n_f + 5, bool)
+    free_all[n_f : n_f + 4] = fit_phase
     free_all[-1] = fit_qu
-    feed_only = np.zeros(n_m + 5, bool)
-    feed_only[n_m : n_m + 4] = fit_phase
+    feed_only = np.zeros(n_f + 5, bool)
+    feed_only[n_f : n_f + 4] = fit_phase
 
     def run(x0: np.ndarray, free: np.ndarray, nfev: int):
         def r(y):
             xx = x0.copy()
             xx[free] = y
-            return resid(xx)
+            return resid(full(xx))
 
         def jj(y):
             xx = x0.copy()
             xx[free] = y
-            return jac(xx)[:, free]
+            return jac(full(xx))[:, free]
 
         y0 = np.clip(x0[free], lo[free], hi[free])
         sol = least_squares(r, y0, jac=jj, bounds=(lo[free], hi[free]), max_nfev=nfev, **_LSQ)
@@ -486,11 +512,12 @@ def extract(
                 if fit_phase:
                     x0, _ = run(x0, feed_only, min(50, max_nfev))
                 xf, sol = run(x0, free_all, max_nfev)
+                xf = full(xf)
                 err = rms(xf)
         except (np.linalg.LinAlgError, ValueError, FloatingPointError, ZeroDivisionError) as exc:
             msg = f"least squares stopped: {type(exc).__name__}: {exc}".splitlines()[0]
             if best is None:
-                best = (np.inf, x0, msg, False)
+                best = (np.inf, full(x0), msg, False)
             continue
         ok = bool(sol.success) and np.isfinite(err) and err <= tol
         reasons = []
