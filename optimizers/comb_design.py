@@ -61,16 +61,21 @@ class CombTargets:
     qe: float
 
     @classmethod
-    def from_matrix(cls, cm: Any) -> CombTargets:
+    def from_matrix(cls, cm: Any, parasitic: bool = False) -> CombTargets:
         """Targets of a band-pass :class:`CouplingMatrix` with an inline (main-line) topology.
+
+        Args:
+            cm: The matrix.
+            parasitic: Its couplings past the main line are the comb's own (measured, held;
+                :func:`~rfdesign.optimizers.comb_tuning.retarget`), not designed: accept them.
 
         Raises:
             ValueError: The matrix is not band-pass, has cross couplings a comb does not
-                realise, or is not symmetric end to end.
+                realise (unless ``parasitic``), or is not symmetric end to end.
         """
         if cm.fmap.kind != "bandpass":
             raise ValueError(f"matrix: a comb realises a band-pass, not {cm.fmap.kind!r}")
-        if cm.cross_couplings(tol=1e-6):
+        if not parasitic and cm.cross_couplings(tol=1e-6):
             raise ValueError(
                 f"matrix: cross couplings {cm.cross_couplings(tol=1e-6)} (a comb realises the "
                 "inline main line only); synthesise with max_zeros=0"
@@ -78,7 +83,7 @@ class CombTargets:
         kk = cm.coupling_coefficients()
         k = tuple(float(abs(kk[i, i + 1])) for i in range(cm.order - 1))
         qin, qout = cm.external_q()
-        if not math.isclose(qin, qout, rel_tol=1e-6) or not np.allclose(k, k[::-1], rtol=1e-6):
+        if not math.isclose(qin, qout, rel_tol=1e-4) or not np.allclose(k, k[::-1], rtol=1e-4):
             raise ValueError("matrix: the comb is mirror symmetric; the matrix is not")
         f = tuple(float(x) for x in cm.resonant_frequencies_ghz())
         return cls(cm.order, cm.f0_ghz, cm.fbw, f, k, float(qin))
@@ -245,23 +250,28 @@ def measure_comb_curves(
     return CombCurves(setup, f0, k, qe, tap_f0, length, length, runs[0])
 
 
-def comb_from_curves(targets: CombTargets, curves: CombCurves) -> Comb:
+def comb_from_curves(targets: CombTargets, curves: CombCurves, extrapolate: bool = False) -> Comb:
     """The comb whose strips, gaps and tap the curves give for ``targets``.
 
     Each strip's length gives its resonance on the ``f0`` curve; the first strip's is moved by
     the detuning its tap causes (the tapped strip's resonance minus the lone strip's of the
     same length). Each gap gives its coupling on the ``k`` curve, the tap the external Q.
 
+    With ``extrapolate``, a target beyond a curve's points is read off its straight
+    extension (a first guess for the tuning loop).
+
     Raises:
         rfdesign.optimizers.design_curves.OutOfRange: A target the curves do not reach
-            (a coupling that needs a gap narrower than can be built, say).
+            (a coupling that needs a gap narrower than can be built, say), unless
+            ``extrapolate``.
     """
     f_half, k_half = targets.half()
-    tap = curves.qe.solve(targets.qe)
+    ex = extrapolate
+    tap = curves.qe.solve(targets.qe, extrapolate=ex)
     pull = float(curves.tap_f0.predict(tap)[0][0] - curves.f0.predict(curves.tap_length_mm)[0][0])
-    lengths = [curves.f0.solve(fr) for fr in f_half]
-    lengths[0] = curves.f0.solve(f_half[0] - pull)
-    gaps = [curves.k.solve(kk) for kk in k_half]
+    lengths = [curves.f0.solve(fr, extrapolate=ex) for fr in f_half]
+    lengths[0] = curves.f0.solve(f_half[0] - pull, extrapolate=ex)
+    gaps = [curves.k.solve(kk, extrapolate=ex) for kk in k_half]
     w = curves.setup.strip_width_mm
     return Comb(
         targets.n,

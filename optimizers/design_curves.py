@@ -144,11 +144,19 @@ class DesignCurve:
         dy = np.abs(inv(z + 1e-6) - inv(z - 1e-6)) / 2e-6
         return y, dy * sz
 
-    def solve(self, target: float, points: int = 2001) -> float:
+    def solve(self, target: float, points: int = 2001, extrapolate: bool = False) -> float:
         """The size at which the curve's mean reaches ``target``.
 
+        Args:
+            target: The wanted value.
+            points: Sizes searched over the measured range.
+            extrapolate: Outside the measured values, give :meth:`next_point` (the straight
+                line through the nearest two points) instead of raising: a first guess that
+                the tuning loop corrects.
+
         Raises:
-            OutOfRange: ``target`` lies outside the values the measured range gives.
+            OutOfRange: ``target`` lies outside the values the measured range gives (unless
+                ``extrapolate``).
         """
         lo, hi = self.x[0], self.x[-1]
         xs = np.linspace(lo, hi, points)
@@ -156,6 +164,8 @@ class DesignCurve:
         d = ys - target
         hits = np.nonzero(np.sign(d[:-1]) * np.sign(d[1:]) <= 0)[0]
         if not len(hits):
+            if extrapolate:
+                return self.next_point(target)
             raise OutOfRange(
                 self.name, target, (float(ys.min()), float(ys.max())), self.next_point(target)
             )

@@ -1,0 +1,355 @@
+"""Design a comb filter from the spec alone: matrix -> design curves -> layout -> EM tuning.
+
+The parametric path of the design flow (DESIGN.md) for a band-pass in a channel housing,
+the structure that met both paper specs when sized by hand (docs/design_space.md sections
+6-7), now sized by the tool:
+
+1. **synthesis**: the smallest all-pole (inline) response that meets the masks with the
+   housing's resonator Q (:func:`rfdesign.optimizers.synthesis.synthesize`, ``max_zeros=0``:
+   a comb realises the main line);
+2. **design curves** on the curve mesh (:func:`rfdesign.optimizers.comb_design.measure_comb_curves`):
+   a strip's resonance against length, coupling against gap, external Q against tap; each run
+   cached, so a second design on the same substrate and housing reuses them;
+3. **initial layout**: the matrix read through the curves
+   (:func:`~rfdesign.optimizers.comb_design.comb_from_curves`);
+4. **EM tuning** on a mesh ladder ending on the spec's verification mesh (:func:`tune_comb`):
+   each run judged against the spec; where it misses, the coupling matrix is extracted
+   (:func:`~rfdesign.optimizers.comb_tuning.diagnose`), the target matrix is re-optimised with
+   the comb's own second-neighbour couplings held
+   (:func:`~rfdesign.optimizers.comb_tuning.retarget`), and the dimensions move towards it
+   through the curves (:func:`~rfdesign.optimizers.comb_tuning.corrected`). Where even the
+   re-optimised matrix cannot reach the goal, one more strip is added (order escalation).
+
+Every full-wave run goes through the caller's ``simulate_at`` (a cached solver), so an
+interrupted design resumes at no cost for what was run.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from rfdesign.evaluation import evaluate_network, spec_masks
+from rfdesign.layouts.comb import Comb
+from rfdesign.optimizers.comb_design import (
+    CombCurves,
+    CombTargets,
+    CurveSetup,
+    comb_from_curves,
+    measure_comb_curves,
+)
+from rfdesign.optimizers.comb_tuning import Diagnosis, corrected, diagnose, retarget
+from rfdesign.spec import FilterSpec
+
+RETARGET_POINTS = 481
+"""Frequencies over the sweep at which the coupling-matrix model is judged (fine enough for
+1-GHz transitions: 25 MHz)."""
+
+
+def best_shift(spec: FilterSpec, net: Any, limit: float = 0.015, points: int = 61) -> tuple:
+    """The frequency move of ``net``'s response that maximises the spec's worst margin.
+
+    Returns:
+        ``(relative move, worst margin after it)``; the move is searched over ``+-limit``
+        (the response at ``f`` becomes the simulated one at ``f / (1 + move)``).
+    """
+    from rfdesign.design.verify import shifted_margin
+
+    moves = np.linspace(-limit, limit, points)
+    margins = [shifted_margin(spec, net, float(m)) for m in moves]
+    i = int(np.argmax(margins))
+    return float(moves[i]), float(margins[i])
+
+
+@dataclass(frozen=True)
+class TuningRun:
+    """One full-wave run of the tuning loop.
+
+    Attributes:
+        mesh: The mesh preset it ran on.
+        comb: The comb simulated.
+        margins_db: The spec's worst margin per band.
+        worst_margin_db: Their minimum.
+        diagnosis: The extraction's reading (``None`` where the run met the goal).
+        errors_percent: ``diagnosis`` against the targets of the time.
+        model_margin_db: The worst margin the re-optimised matrix promises (``None``
+            without a converged extraction).
+        action: What came next: ``"met"``, ``"matrix"`` (moved towards the re-optimised
+            matrix), ``"more strips"`` (order escalation) or ``"stop"``.
+        shift: The response's best frequency move (relative) and the worst margin it gives:
+            how far the band sits from where the masks want it.
+        wall_s: Wall time of the run (0 for a cache hit).
+    """
+
+    mesh: str
+    comb: Comb
+    margins_db: dict
+    worst_margin_db: float
+    diagnosis: Diagnosis | None
+    errors_percent: dict | None
+    model_margin_db: float | None
+    action: str
+    shift: tuple[float, float]
+    wall_s: float = 0.0
+
+    def to_dict(self) -> dict:
+        """JSON-ready record."""
+        return {
+            "mesh": self.mesh,
+            "comb": asdict(self.comb),
+            "margins_db": self.margins_db,
+            "worst_margin_db": self.worst_margin_db,
+            "diagnosis": asdict(self.diagnosis) | {"matrix": None} if self.diagnosis else None,
+            "errors_percent": self.errors_percent,
+            "model_margin_db": self.model_margin_db,
+            "action": self.action,
+            "shift": list(self.shift),
+            "wall_s": self.wall_s,
+        }
+
+
+@dataclass(frozen=True)
+class CombSettings:
+    """How :func:`design_comb` works.
+
+    Attributes:
+        curve_mesh: Mesh of the design-curve runs.
+        ladder: Tuning meshes before the spec's verification mesh (which always ends it).
+        goal_db: Worst margin at which a mesh counts as met (the issue's +0.3 dB).
+        max_runs: Most full-wave runs in all, design curves included.
+        steps_per_mesh: Most runs on a mesh before the next (the last may use the rest).
+        qu: Resonator unloaded Q the synthesis assumes (a channel-housed strip with PEC metal
+            and tan delta 1e-4 has thousands; 1000 keeps a reserve).
+        max_order: Most strips.
+        width_mm: Strip width (``None``: twice the substrate height).
+    """
+
+    curve_mesh: str = "draft"
+    ladder: tuple[str, ...] = ("standard", "fine")
+    goal_db: float = 0.3
+    max_runs: int = 60
+    steps_per_mesh: int = 4
+    qu: float = 1000.0
+    max_order: int = 8
+    width_mm: float | None = None
+
+
+@dataclass(frozen=True)
+class CombDesign:
+    """What :func:`design_comb` found.
+
+    Attributes:
+        comb: The best comb on the last mesh reached (the met one where it met).
+        network: Its network on that mesh.
+        mesh: That mesh.
+        met: Whether it meets the spec by ``goal_db`` there.
+        targets: The final targets (re-optimised matrix).
+        matrix: The final target matrix.
+        curves: The design curves.
+        runs: Every tuning run.
+        curve_runs: Full-wave runs of the design curves (cache hits included).
+        synthesis: The synthesis's verdict.
+        reason: Why the design stopped where it did.
+        wall_s: Wall time.
+    """
+
+    comb: Comb
+    network: Any
+    mesh: str
+    met: bool
+    targets: CombTargets
+    matrix: Any
+    curves: CombCurves
+    runs: list[TuningRun]
+    curve_runs: int
+    synthesis: str
+    reason: str
+    wall_s: float = 0.0
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def fullwave_runs(self) -> int:
+        """Full-wave runs in all (curves and tuning)."""
+        return self.curve_runs + len(self.runs)
+
+
+def _escalate(matrix, diag_matrix, masks, f, w, ripple_db: float):
+    """An ``N + 1`` matrix with the measured comb's second-neighbour coupling ratio.
+
+    The Chebyshev main line of ``N + 1`` resonators at the same band, each coupling past one
+    strip set to the measured ratio of the ``N``-strip comb (mean ``|M_i,i+2| / M_i,i+1``,
+    sign kept), then re-optimised for the masks (:func:`retarget`).
+    """
+    from rfdesign.optimizers.synthesis.bound import chebyshev_matrix
+    from rfdesign.optimizers.synthesis.matrix import CouplingMatrix
+
+    n = matrix.order + 1
+    dm = np.asarray(diag_matrix.m)
+    ratios = [dm[i, i + 2] / dm[i, i + 1] for i in range(1, matrix.order - 1)]
+    ratio = float(np.mean(ratios)) if ratios else 0.0
+    m = chebyshev_matrix(n, ripple_db)
+    for i in range(1, n - 1):
+        m[i, i + 2] = m[i + 2, i] = ratio * m[i, i + 1]
+    start = CouplingMatrix(m, matrix.fmap, diag_matrix.qu)
+    return retarget(start, [], masks, f, w)
+
+
+def tune_comb(
+    simulate_at: Callable[[str, Any], Any],
+    spec: FilterSpec,
+    comb: Comb,
+    matrix,
+    curves: CombCurves,
+    ladder: tuple[str, ...],
+    settings: CombSettings,
+    ripple_db: float,
+    budget: int,
+    on_run: Callable[[TuningRun], None] | None = None,
+) -> tuple[Comb, Any, str, list[TuningRun], Any, CombTargets, str]:
+    """Tune ``comb`` on ``ladder`` until its last mesh meets ``spec`` by ``goal_db``.
+
+    See the module docstring; at most ``budget`` runs.
+
+    Returns:
+        ``(comb, network, mesh, runs, matrix, targets, reason)``: the best run on the last
+        mesh reached, the final target matrix and targets, and why the loop ended.
+    """
+    masks = spec_masks(spec)
+    f_model = np.linspace(spec.sweep.start_ghz, spec.sweep.stop_ghz, RETARGET_POINTS)
+    sub, fw = curves.setup.substrate, curves.setup.feed_width_mm
+    targets = CombTargets.from_matrix(matrix, parasitic=True)
+    runs: list[TuningRun] = []
+    nets: list[Any] = []
+    reason = "run budget spent"
+    done = False
+    for level, mesh in enumerate(ladder):
+        last = level == len(ladder) - 1
+        steps = 0
+        while len(runs) < budget and (last or steps < settings.steps_per_mesh):
+            steps += 1
+            t0 = time.perf_counter()
+            net = simulate_at(mesh, comb.layout(sub, fw))
+            wall = time.perf_counter() - t0
+            rep = evaluate_network(spec, net)
+            shift = best_shift(spec, net)
+            met = rep.worst_margin_db >= settings.goal_db
+            diag, errors, model_margin, action = None, None, None, "met"
+            next_comb = comb
+            if not met:
+                diag = diagnose(net, matrix)
+                errors = diag.errors_percent(targets)
+                action = "matrix"
+                if diag.converged:
+                    new, model_margin = retarget(diag.matrix, [matrix], masks, f_model, spec.w)
+                    if model_margin < settings.goal_db and matrix.order < settings.max_order:
+                        new, model_margin = _escalate(
+                            matrix, diag.matrix, masks, f_model, spec.w, ripple_db
+                        )
+                        action = "more strips"
+                    matrix, targets = new, CombTargets.from_matrix(new, parasitic=True)
+                if action == "more strips":
+                    next_comb = comb_from_curves(targets, curves, extrapolate=True)
+                else:
+                    next_comb = corrected(comb, diag, targets, curves)
+            run = TuningRun(
+                mesh,
+                comb,
+                rep.band_margins_db,
+                rep.worst_margin_db,
+                diag,
+                errors,
+                model_margin,
+                action,
+                shift,
+                wall if not (getattr(net, "rfdesign_info", {}) or {}).get("cache_hit") else 0.0,
+            )
+            runs.append(run)
+            nets.append(net)
+            if on_run is not None:
+                on_run(run)
+            if met:
+                if last:
+                    reason, done = f"met on {mesh}", True
+                break
+            comb = next_comb
+        if done or len(runs) >= budget:
+            break
+    final = [i for i, r in enumerate(runs) if r.mesh == runs[-1].mesh]
+    best = max(final, key=lambda i: runs[i].worst_margin_db)
+    return runs[best].comb, nets[best], runs[best].mesh, runs, matrix, targets, reason
+
+
+def design_comb(
+    spec: FilterSpec,
+    simulate_at: Callable[[str, Any, np.ndarray | None], Any],
+    settings: CombSettings = CombSettings(),
+    on_run: Callable[[TuningRun], None] | None = None,
+) -> CombDesign:
+    """Design a comb band-pass for ``spec`` with no dimensions given.
+
+    Args:
+        spec: The spec (masks, substrate, housing; its grid is not used).
+        simulate_at: ``(mesh, layout, f_ghz or None) -> skrf.Network``: a cached full-wave
+            run on ``mesh`` in the spec's housing, over ``f_ghz`` (``None``: the spec's sweep).
+        settings: How the design works.
+        on_run: Called with each tuning run as it is made.
+
+    Raises:
+        ValueError: The spec has no band-pass synthesis a comb can realise (named), before
+            any full-wave run.
+    """
+    from rfdesign.layouts.feeds import microstrip_width_mm
+    from rfdesign.optimizers.synthesis import synthesize
+    from rfdesign.optimizers.synthesis.polynomials import ripple_from_return_loss
+
+    t0 = time.perf_counter()
+    syn = synthesize(spec_masks(spec), qu=settings.qu, margin_db=0.5, max_zeros=0)
+    if syn.matrix is None:
+        raise ValueError(f"synthesis: {syn.verdict}")
+    matrix = syn.matrix
+    if matrix.fmap.kind != "bandpass":
+        raise ValueError(f"synthesis: a comb realises a band-pass; the spec is {matrix.fmap.kind}")
+    targets = CombTargets.from_matrix(matrix)
+    sub = spec.substrate.to_substrate()
+    centre = (spec.sweep.start_ghz + spec.sweep.stop_ghz) / 2
+    fw = microstrip_width_mm(sub, 50.0, centre)
+    setup = CurveSetup(sub, fw, settings.width_mm)
+    curves = measure_comb_curves(
+        lambda lay, f: simulate_at(settings.curve_mesh, lay, f), setup, targets
+    )
+    comb = comb_from_curves(targets, curves, extrapolate=True)
+    ladder = (*[m for m in settings.ladder if m != spec.solver.preset], spec.solver.preset)
+    comb, net, mesh, runs, matrix, targets, reason = tune_comb(
+        lambda mesh, lay: simulate_at(mesh, lay, None),
+        spec,
+        comb,
+        matrix,
+        curves,
+        ladder,
+        settings,
+        ripple_from_return_loss(syn.chosen.return_loss_db),
+        settings.max_runs - curves.runs,
+        on_run,
+    )
+    met = (
+        mesh == spec.solver.preset
+        and evaluate_network(spec, net).worst_margin_db >= settings.goal_db
+    )
+    return CombDesign(
+        comb,
+        net,
+        mesh,
+        met,
+        targets,
+        matrix,
+        curves,
+        runs,
+        curves.runs,
+        syn.verdict,
+        reason,
+        time.perf_counter() - t0,
+    )
