@@ -144,6 +144,13 @@ def bench_synthesis() -> str:
     return run()
 
 
+def bench_comb() -> str:
+    """`rfdesign design` on dimension-free comb specs (benchmarks/bench_comb.py)."""
+    from bench_comb import run
+
+    return run()
+
+
 def bench_space_mapping() -> str:
     """Space mapping vs direct optimisation on openEMS (benchmarks/bench_space_mapping.py)."""
     from bench_space_mapping import run
@@ -191,6 +198,7 @@ BENCHES = {
     "search": bench_search,
     "feasibility": bench_feasibility,
     "synthesis": bench_synthesis,
+    "comb": bench_comb,
     "space_mapping": bench_space_mapping,
     "mom2d": bench_mom2d,
     "scatter": bench_scatter,

@@ -315,6 +315,40 @@ class SolverSettings(SpecModel):
         return v
 
 
+class DesignSettings(SpecModel):
+    """How the layout is found: a pixel search, or a parametric topology sized from the spec."""
+
+    method: Literal["pixel", "comb"] = Field(
+        default="pixel",
+        description=(
+            "'pixel': search the grid's pixels (surrogate, GA, verification); 'comb': size a "
+            "comb of parallel half-wave strips in the channel housing from the synthesised "
+            "coupling matrix through EM design curves and tune it full-wave (the grid and "
+            "search.initial are not used: no dimensions are given)."
+        ),
+    )
+    goal_margin_db: Number = Field(
+        default=0.3, ge=0, le=20, description="comb: worst margin the tuning aims at, dB."
+    )
+    budget: Count = Field(
+        default=60, ge=5, le=10_000, description="comb: most full-wave runs, curves included."
+    )
+    curve_preset: Literal["draft", "standard", "fine"] = Field(
+        default="draft", description="comb: mesh of the design-curve runs."
+    )
+    tuning_presets: list[Literal["draft", "standard", "fine", "reference"]] = Field(
+        default_factory=lambda: ["standard", "fine"],
+        max_length=4,
+        description="comb: meshes tuned on before solver.preset, coarse to fine.",
+    )
+    strip_width_mm: Annotated[float, Field(gt=0, le=10), NOT_BOOL] | None = Field(
+        default=None, description="comb: strip width, mm (default twice the substrate height)."
+    )
+    min_gap_mm: Number = Field(
+        default=0.025, gt=0, le=10, description="Fabrication: smallest gap, mm (thin film: 25 um)."
+    )
+
+
 class SearchSettings(SpecModel):
     """How the design space is searched on the surrogate."""
 
@@ -361,6 +395,9 @@ class FilterSpec(SpecModel):
     grid: GridChoice = Field(default="ka_pixel_4x5", description="Preset name or explicit grid.")
     solver: SolverSettings = Field(default_factory=SolverSettings, description="Verification.")
     search: SearchSettings = Field(default_factory=SearchSettings, description="Search.")
+    design: DesignSettings = Field(
+        default_factory=DesignSettings, description="Design method (pixel search or comb)."
+    )
 
     @field_validator("grid")
     @classmethod

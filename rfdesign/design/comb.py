@@ -26,6 +26,7 @@ interrupted design resumes at no cost for what was run.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -126,6 +127,7 @@ class CombSettings:
             and tan delta 1e-4 has thousands; 1000 keeps a reserve).
         max_order: Most strips.
         width_mm: Strip width (``None``: twice the substrate height).
+        min_gap_mm: Smallest gap that can be etched (thin film: 25 um).
     """
 
     curve_mesh: str = "draft"
@@ -136,6 +138,7 @@ class CombSettings:
     qu: float = 1000.0
     max_order: int = 8
     width_mm: float | None = None
+    min_gap_mm: float = 0.025
 
 
 @dataclass(frozen=True)
@@ -175,6 +178,11 @@ class CombDesign:
     def fullwave_runs(self) -> int:
         """Full-wave runs in all (curves and tuning)."""
         return self.curve_runs + len(self.runs)
+
+
+def buildable(comb: Comb, min_gap_mm: float) -> Comb:
+    """``comb`` with every gap at least ``min_gap_mm`` (what the etching can open)."""
+    return dataclasses.replace(comb, gaps_mm=tuple(max(g, min_gap_mm) for g in comb.gaps_mm))
 
 
 def _escalate(matrix, diag_matrix, masks, f, w, ripple_db: float):
@@ -255,6 +263,7 @@ def tune_comb(
                     next_comb = comb_from_curves(targets, curves, extrapolate=True)
                 else:
                     next_comb = corrected(comb, diag, targets, curves)
+                next_comb = buildable(next_comb, settings.min_gap_mm)
             run = TuningRun(
                 mesh,
                 comb,
@@ -321,7 +330,7 @@ def design_comb(
     curves = measure_comb_curves(
         lambda lay, f: simulate_at(settings.curve_mesh, lay, f), setup, targets
     )
-    comb = comb_from_curves(targets, curves, extrapolate=True)
+    comb = buildable(comb_from_curves(targets, curves, extrapolate=True), settings.min_gap_mm)
     ladder = (*[m for m in settings.ladder if m != spec.solver.preset], spec.solver.preset)
     comb, net, mesh, runs, matrix, targets, reason = tune_comb(
         lambda mesh, lay: simulate_at(mesh, lay, None),
@@ -353,3 +362,134 @@ def design_comb(
         reason,
         time.perf_counter() - t0,
     )
+
+
+def _search_record(design: CombDesign, settings: CombSettings) -> dict:
+    """The ``search`` record of the design result: the method, the curves, the tuning runs."""
+    return {
+        "algorithm": "comb: coupling matrix -> EM design curves -> extraction-driven tuning",
+        "evaluations": design.fullwave_runs,
+        "seed": None,
+        "on_solver": True,
+        "history": [[i + 1, r.worst_margin_db] for i, r in enumerate(design.runs)],
+        "synthesis": design.synthesis,
+        "curves": design.curves.to_dict(),
+        "tuning": [r.to_dict() for r in design.runs],
+        "targets": asdict(design.targets),
+        "comb": asdict(design.comb),
+        "reason": design.reason,
+        "settings": asdict(settings),
+        "refine": None,
+    }
+
+
+def design_comb_filter(
+    spec: FilterSpec,
+    *,
+    verify: str | None = None,
+    cache_dir=None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> Any:
+    """``rfdesign design`` for ``design.method: comb``: the comb, verified, as a DesignResult.
+
+    Every run (curves, tuning, verification) uses the verifying solver's settings for the
+    spec (housing, threads) on the mesh at hand, so the verification's own run on the spec's
+    mesh is the tuning's last run, read from the cache, plus its coarser run for the mesh
+    error estimate.
+
+    Raises:
+        ValueError: A spec the comb cannot serve (named), before any full-wave run.
+    """
+    from rfdesign.core.version import __version__
+    from rfdesign.design import sensitivity
+    from rfdesign.design.result import DesignResult
+    from rfdesign.design.verify import make_verifier, run_record, verification_settings
+    from rfdesign.solvers.base import ResultCache, get_solver_class
+
+    verify = verify or spec.solver.name
+    if verify not in ("openems", "palace"):
+        raise ValueError(
+            f"design.method comb: needs a full-wave solver (openems, palace), not {verify!r}"
+        )
+    d = spec.design
+    settings = CombSettings(
+        curve_mesh=d.curve_preset,
+        ladder=tuple(d.tuning_presets),
+        goal_db=d.goal_margin_db,
+        max_runs=d.budget,
+        width_mm=d.strip_width_mm,
+        min_gap_mm=d.min_gap_mm,
+    )
+    say = progress or (lambda *a: None)
+    cache = ResultCache(cache_dir) if cache_dir else None
+    from rfdesign.design.verify import default_cache_dir
+
+    cache = cache or ResultCache(default_cache_dir())
+    cls = get_solver_class(verify)
+    solvers: dict[str, Any] = {}
+
+    def simulate_at(mesh: str, layout, f):
+        if mesh not in solvers:
+            s = verification_settings(spec, verify, preset=mesh)
+            if hasattr(s, "error_estimate"):
+                s = dataclasses.replace(s, error_estimate=False)
+            solvers[mesh] = cls(s, cache=cache)
+        return solvers[mesh].simulate(layout, spec.frequencies_ghz() if f is None else f)
+
+    count = [0]
+
+    def on_run(run: TuningRun) -> None:
+        count[0] += 1
+        say("tune", count[0], settings.max_runs)
+
+    design = design_comb(spec, simulate_at, settings, on_run)
+    sub = spec.substrate.to_substrate()
+    layout = design.comb.layout(sub, design.curves.setup.feed_width_mm, name=f"{spec.name}-comb")
+    solver, verified_by = make_verifier(spec, verify, cache_dir)
+    say("verify", 0, 1)
+    verified = solver.simulate(layout, spec.frequencies_ghz())
+    say("verify", 1, 1)
+    predicted = matrix_network(design.matrix, spec.frequencies_ghz())
+    sens, corner = sensitivity.not_computed(layout.grid)
+    runs = design.fullwave_runs + (0 if (verified.rfdesign_info or {}).get("cache_hit") else 1)
+    return DesignResult(
+        spec=spec,
+        layout=layout,
+        predicted=predicted,
+        verified=verified,
+        report_predicted=evaluate_network(spec, predicted),
+        report_verified=evaluate_network(spec, verified),
+        verified_by=verified_by,
+        candidates=[],
+        search=_search_record(design, settings),
+        sensitivity_db=sens,
+        sensitivity_corner=corner,
+        provenance={
+            "rfdesign": __version__,
+            "surrogate": "coupling-matrix model (the final target matrix)",
+            "surrogate_training": None,
+            "verify": verify,
+            "solver_settings": solver.settings_dict(),
+            "spec_hash": spec.content_hash(),
+            "seed": None,
+            "solver_runs": {
+                "solver": verify,
+                "fullwave": True,
+                "search": design.fullwave_runs,
+                "search_cached": 0,
+                "verification": runs - design.fullwave_runs,
+                "verification_cached": 0,
+                "total": runs,
+            },
+            "fullwave_runs": runs,
+            "wall_s": design.wall_s,
+        },
+        verified_run=run_record(verified, spec),
+    )
+
+
+def matrix_network(matrix, f_ghz: np.ndarray):
+    """The target matrix's network over ``f_ghz`` (the design's "prediction")."""
+    net = matrix.response(np.asarray(f_ghz, float))
+    net.name = "coupling-matrix model"
+    return net

@@ -155,6 +155,15 @@ def design_filter(
     check_writable_dir(opts.cache_dir or default_cache_dir(), "cache_dir")
     verify = opts.verify or spec.solver.name
     say = _progress_with_log(progress)
+    if spec.design.method == "comb":
+        from rfdesign.design.comb import design_comb_filter
+
+        result = design_comb_filter(spec, verify=verify, cache_dir=opts.cache_dir, progress=say)
+        if opts.crosscheck != "none":
+            result = _crosscheck(result, opts, say)
+        if out is not None:
+            result.save(out)
+        return result
     grid = spec.pixel_grid()
     seed = spec.search.seed if opts.seed is None else opts.seed
     solver, verified_by = make_verifier(spec, verify, opts.cache_dir)

@@ -255,6 +255,47 @@ class DesignResult:
             lines.append(f"- predicted numbers: {self.provenance.get('surrogate')}{trained}")
         return lines
 
+    def _tuning_lines(self) -> list[str]:
+        """The comb design's synthesis, curves and tuning runs (``design.method: comb``)."""
+        tuning = self.search.get("tuning")
+        if tuning is None:
+            return []
+        comb = self.search["comb"]
+        curves = self.search["curves"]
+        lines = [
+            "## How the layout was found (no dimensions given)",
+            "",
+            f"- synthesis: {self.search['synthesis']}",
+            f"- design curves ({curves['runs']} full-wave runs, strips "
+            f"{curves['strip_width_mm']:.3f} mm wide): "
+            + "; ".join(
+                f"{c['name']} vs {c['size']} at "
+                + ", ".join(f"{x:.4g}->{y:.4g}" for x, y in zip(c["x"], c["y"], strict=True))
+                for c in (curves[k] for k in ("f0_ghz", "k", "qe", "tap_f0_ghz"))
+            ),
+            f"- final comb: {comb['n']} strips, lengths {comb['lengths_mm']} mm, gaps "
+            f"{comb['gaps_mm']} mm, tap {comb['tap_mm']} mm above the strip ends, inset "
+            f"{comb['inset_mm']} mm",
+            f"- ended: {self.search['reason']}",
+            "",
+            "| run | mesh | strips | worst margin (dB) | margins per band (dB) | model margin (dB) "
+            "| extracted vs target (%) | next |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        for i, r in enumerate(tuning, 1):
+            bands = ", ".join(f"{b} {m:+.2f}" for b, m in r["margins_db"].items())
+            err = r.get("errors_percent") or {}
+            errs = (
+                "; ".join(f"{k} " + "/".join(f"{x:+.1f}" for x in v) for k, v in err.items()) or "-"
+            )
+            model = r.get("model_margin_db")
+            lines.append(
+                f"| {i} | {r['mesh']} | {r['comb']['n']} | {r['worst_margin_db']:+.2f} | {bands} "
+                f"| {'-' if model is None else f'{model:+.2f}'} | {errs} | {r['action']} |"
+            )
+        lines.append("")
+        return lines
+
     def _crosscheck_lines(self) -> list[str]:
         """Per second engine: margins beside the verifying engine's, matched features."""
         lines = []
@@ -327,10 +368,11 @@ class DesignResult:
                 f"{runs.get('total', 0)} in all" + (f"; {failed} failed" if failed else "")
             )
         n = self.layout.grid.n_bits
-        space = f"- design space: 2^{n} = {2**n:,} layouts"
-        if n == 15:
-            space += " (the paper simulated all 32,768 of this space full-wave)"
-        lines.append(space)
+        if n:  # a parametric design (comb) has no pixel space
+            space = f"- design space: 2^{n} = {2**n:,} layouts"
+            if n == 15:
+                space += " (the paper simulated all 32,768 of this space full-wave)"
+            lines.append(space)
         return lines
 
     def to_markdown(self) -> str:
@@ -359,6 +401,7 @@ class DesignResult:
                 lines.append(f"| {band} | {m:+.2f} | {'-' if v is None else f'{v:+.2f}'} |")
             lines.append("")
         lines += self._crosscheck_lines()
+        lines += self._tuning_lines()
         lines += [
             "## Candidates",
             "",

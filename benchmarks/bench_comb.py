@@ -1,0 +1,100 @@
+"""`rfdesign design` on dimension-free comb specs: runs, wall time, margins, how it got there.
+
+For each spec in :data:`SPECS` (masks, substrate and housing only; ``design.method: comb``),
+``design_filter`` synthesises the matrix, measures the design curves, reads the initial comb
+off them and tunes it on openEMS up to the spec's verification mesh
+(:mod:`rfdesign.design.comb`). Every openEMS run is in the result cache
+``benchmarks/results/comb_design/cache`` (not committed: large), so an interrupted bench
+resumes; each design's report, layout and tuning table are written to
+``benchmarks/results/comb_design/<spec>/`` as it ends, and the summary table to
+``benchmarks/results/comb_design.md``::
+
+    make bench BENCH=comb           # or: .venv/bin/python benchmarks/bench_comb.py [SPEC ...]
+
+Wall times count only this run's solver work: a resumed bench reads earlier runs from the
+cache (the report's tuning table gives each run's own wall time).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "benchmarks" / "results" / "comb_design"
+SPECS = ("ka_bandpass_comb", "ka_highpass_comb")
+
+
+def design_one(name: str) -> dict:
+    """Design one spec and return its summary row (also written as JSON beside the report)."""
+    from rfdesign.design import design_filter
+    from rfdesign.spec import load_spec
+
+    spec = load_spec(ROOT / "examples" / f"{name}.yaml")
+    out = OUT / name
+    t0 = time.perf_counter()
+
+    def say(stage: str, done: int, total: int) -> None:
+        print(f"  {name}: {stage} {done}/{total} ({time.perf_counter() - t0:.0f} s)", flush=True)
+
+    res = design_filter(spec, out=out, cache_dir=OUT / "cache", progress=say)
+    s = res.summary()
+    tuning = res.search["tuning"]
+    row = {
+        "spec": name,
+        "passed": s["passed"],
+        "certified": s["certified"],
+        "worst_margin_db": s["worst_margin_db"],
+        "uncertainty_db": ((s["verified_run"] or {}).get("uncertainty") or {}).get(
+            "uncertainty_db"
+        ),
+        "flags": s["flags"],
+        "verified_by": s["verified_by"],
+        "strips": res.search["comb"]["n"],
+        "curve_runs": res.search["curves"]["runs"],
+        "tuning_runs": len(tuning),
+        "fullwave_runs": s["fullwave_runs"],
+        "tuning_wall_s": sum(r["wall_s"] for r in tuning),
+        "wall_s": time.perf_counter() - t0,
+        "reason": res.search["reason"],
+    }
+    (out / "bench_row.json").write_text(json.dumps(row, indent=1))
+    return row
+
+
+def run(names: list[str] | None = None) -> str:
+    """Design every spec (or ``names``) and return the Markdown table."""
+    from rfdesign.solvers.openems import openems_version
+
+    rows = []
+    for name in names or SPECS:
+        rows.append(design_one(name))
+    lines = [
+        f"openEMS {openems_version()}, 2 threads per run; specs hold no dimensions "
+        "(`design.method: comb`); curves on draft, tuning on standard and fine, verification on "
+        "the spec's mesh with its mesh-error estimate. Reports: benchmarks/results/comb_design/.",
+        "",
+        "| spec | verdict | worst margin (dB) | +- mesh error (dB) | flags | strips | curve runs "
+        "| tuning runs | full-wave runs | wall (s) | ended |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        verdict = "MEETS" if r["passed"] else "does not meet"
+        unc = "-" if r["uncertainty_db"] is None else f"{r['uncertainty_db']:.2f}"
+        lines.append(
+            f"| {r['spec']} | {verdict} ({r['verified_by']}) | {r['worst_margin_db']:+.2f} | {unc} "
+            f"| {', '.join(r['flags']) or '-'} | {r['strips']} | {r['curve_runs']} "
+            f"| {r['tuning_runs']} | {r['fullwave_runs']} | {r['wall_s']:.0f} | {r['reason']} |"
+        )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    from run import RESULTS, machine
+
+    table = run(sys.argv[1:] or None)
+    text = f"# benchmark: comb design from the masks\n\nMachine: {machine()}\n\n{table}\n"
+    (RESULTS / "comb_design.md").write_text(text)
+    print(text)
