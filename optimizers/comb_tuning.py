@@ -211,7 +211,15 @@ def _set(m: np.ndarray, line, diag, x: np.ndarray) -> np.ndarray:
 
 
 def retarget(
-    extracted, starts, masks, f_ghz: np.ndarray, w: float = 1.0, temperature_db: float = 0.1
+    extracted,
+    starts,
+    masks,
+    f_ghz: np.ndarray,
+    w: float = 1.0,
+    temperature_db: float = 0.1,
+    reference=None,
+    enough_db: float | None = None,
+    stiffness_db: float = 20.0,
 ) -> tuple:
     """The comb's matrix that meets the masks best, its second-neighbour couplings held.
 
@@ -232,6 +240,13 @@ def retarget(
         f_ghz: Frequencies the masks are judged at.
         w: Weight of the stopband term of K.
         temperature_db: Softness of the minimum over the band margins (dB).
+        reference: The current target matrix: among matrices of about the same margin the one
+            nearest to it is taken (``stiffness_db`` per unit of squared relative change of
+            the free entries), so the targets do not jump between steps of the tuning loop
+            (many main lines give the same worst margin).
+        enough_db: Margins above this count no more (the search then only stays near
+            ``reference``); ``None``: no cap.
+        stiffness_db: See ``reference``.
 
     Returns:
         ``(matrix, worst margin in dB)`` of the best matrix found.
@@ -246,6 +261,10 @@ def retarget(
     n = extracted.order
     line, diag = _mirror_index(n)
 
+    def x_of(mat) -> np.ndarray:
+        mm = np.asarray(mat.m)
+        return np.array([mm[i, j] for i, j in line] + [mm[k, k] for k in diag])
+
     def matrix(x: np.ndarray):
         return CouplingMatrix(_set(base, line, diag, x), extracted.fmap, extracted.qu)
 
@@ -253,23 +272,25 @@ def retarget(
         s = matrix(x).s_params(f_ghz)
         return np.array(list(judge.report(s[:, 0, 0], s[:, 1, 0]).band_margins_db.values()))
 
+    x_ref = None if reference is None else x_of(reference)
+
     def cost(x: np.ndarray) -> float:  # minus a soft minimum of the band margins
         m = margins(x)
         soft = m.min() - temperature_db * np.log(np.sum(np.exp(-(m - m.min()) / temperature_db)))
-        return float(-soft)
-
-    def x_of(mat) -> np.ndarray:
-        mm = np.asarray(mat.m)
-        return np.array([mm[i, j] for i, j in line] + [mm[k, k] for k in diag])
+        if enough_db is not None:
+            soft = min(soft, enough_db)
+        pull = 0.0
+        if x_ref is not None:
+            pull = stiffness_db * float(np.sum(((x - x_ref) / (np.abs(x_ref) + 0.1)) ** 2))
+        return float(-soft + pull)
 
     best = None
     for x0 in [x_of(extracted), *(x_of(s) for s in starts)]:
         sol = minimize(
             cost, x0, method="Nelder-Mead", options={"maxiter": 4000, "xatol": 1e-5, "fatol": 1e-6}
         )
-        worst = float(margins(sol.x).min())
-        if best is None or worst > best[1]:
-            best = (sol.x, worst)
+        if best is None or sol.fun < best[2]:
+            best = (sol.x, float(margins(sol.x).min()), float(sol.fun))
     return matrix(best[0]), best[1]
 
 
