@@ -210,6 +210,11 @@ def _set(m: np.ndarray, line, diag, x: np.ndarray) -> np.ndarray:
     return m
 
 
+RESTARTS = 8
+"""Most Nelder-Mead restarts per start of :func:`retarget`."""
+_NM = {"maxiter": 1500, "xatol": 1e-5, "fatol": 1e-6}
+
+
 def retarget(
     extracted,
     starts,
@@ -286,9 +291,15 @@ def retarget(
 
     best = None
     for x0 in [x_of(extracted), *(x_of(s) for s in starts)]:
-        sol = minimize(
-            cost, x0, method="Nelder-Mead", options={"maxiter": 4000, "xatol": 1e-5, "fatol": 1e-6}
-        )
+        # Nelder-Mead stalls on the kinks of a minimum over bands; restarting it from where
+        # it stopped (a fresh simplex) goes on: -3.3 dB -> -0.01 dB on a comb-like matrix
+        last = np.inf
+        for _ in range(RESTARTS):
+            sol = minimize(cost, x0, method="Nelder-Mead", options=_NM)
+            x0 = sol.x
+            if last - sol.fun < 1e-3:
+                break
+            last = sol.fun
         if best is None or sol.fun < best[2]:
             best = (sol.x, float(margins(sol.x).min()), float(sol.fun))
     return matrix(best[0]), best[1]

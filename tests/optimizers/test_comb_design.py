@@ -139,3 +139,32 @@ def test_extraction_reads_a_comb_matrix_back(matrix):
     assert d.f_res_ghz[0] == pytest.approx(true.resonant_frequencies_ghz()[0], abs=1e-3)
     assert d.qe == pytest.approx(true.external_q()[0], rel=1e-3)
     assert comb_pattern(n)[1, 3] and not comb_pattern(n)[1, 4]
+
+
+@pytest.mark.slow
+def test_retarget_wins_back_what_the_combs_own_couplings_cost(matrix):
+    # the synthesised main line with a comb's second-neighbour couplings added (as extracted
+    # from openEMS: M13 = M35 = 0.177, M24 = -0.084) loses its stop-band margin ...
+    from rfdesign.optimizers.comb_tuning import retarget
+    from rfdesign.optimizers.masks import MaskSet
+
+    m = np.array(matrix.m, float)
+    m[1, 3] = m[3, 1] = m[3, 5] = m[5, 3] = 0.177
+    m[2, 4] = m[4, 2] = -0.084
+    comb_like = CouplingMatrix(m, matrix.fmap, 12000.0)
+    f = np.linspace(34.0, 46.0, 481)
+    masks = spec_masks(SPEC)
+
+    def worst(cm):
+        s = cm.s_params(f)
+        return MaskSet(masks, f).report(s[:, 0, 0], s[:, 1, 0]).worst_margin_db
+
+    assert worst(comb_like) < -2.0
+    # ... and re-optimising the main line and tunings with those couplings held wins it back
+    new, promised = retarget(comb_like, [], masks, f)
+    assert promised == pytest.approx(worst(new), abs=1e-9) and promised > 0.5
+    assert new.m[1, 3] == 0.177 and new.m[2, 4] == -0.084  # held
+    np.testing.assert_allclose(new.m, new.m[::-1, ::-1].T, atol=1e-12)  # mirror symmetric
+    # with a reference and a cap, it stays near the reference where the margin allows
+    near, _ = retarget(comb_like, [matrix], masks, f, reference=new, enough_db=promised - 0.1)
+    assert np.abs(near.m - new.m).max() < 0.02
