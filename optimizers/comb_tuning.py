@@ -224,7 +224,7 @@ def retarget(
     temperature_db: float = 0.1,
     reference=None,
     enough_db: float | None = None,
-    stiffness_db: float = 20.0,
+    stiffness_db: float = 2.0,
 ) -> tuple:
     """The comb's matrix that meets the masks best, its second-neighbour couplings held.
 
@@ -246,9 +246,10 @@ def retarget(
         w: Weight of the stopband term of K.
         temperature_db: Softness of the minimum over the band margins (dB).
         reference: The current target matrix: among matrices of about the same margin the one
-            nearest to it is taken (``stiffness_db`` per unit of squared relative change of
-            the free entries), so the targets do not jump between steps of the tuning loop
-            (many main lines give the same worst margin).
+            nearest to it is taken (``stiffness_db`` per unit of squared change of the free
+            entries, each over its size plus one prototype unit: a tie-breaker, 0.02 dB for a
+            0.1 move), so the targets do not jump between steps of the tuning loop (many main
+            lines give about the same worst margin).
         enough_db: Margins above this count no more (the search then only stays near
             ``reference``); ``None``: no cap.
         stiffness_db: See ``reference``.
@@ -286,7 +287,7 @@ def retarget(
             soft = min(soft, enough_db)
         pull = 0.0
         if x_ref is not None:
-            pull = stiffness_db * float(np.sum(((x - x_ref) / (np.abs(x_ref) + 0.1)) ** 2))
+            pull = stiffness_db * float(np.sum(((x - x_ref) / (np.abs(x_ref) + 1.0)) ** 2))
         return float(-soft + pull)
 
     best = None

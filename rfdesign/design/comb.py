@@ -29,6 +29,7 @@ interrupted design resumes at no cost for what was run.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -47,6 +48,8 @@ from rfdesign.optimizers.comb_design import (
 )
 from rfdesign.optimizers.comb_tuning import Diagnosis, corrected, diagnose, retarget
 from rfdesign.spec import FilterSpec
+
+log = logging.getLogger(__name__)
 
 ENOUGH_DB = 1.0
 """The re-optimised matrix's margin beyond the goal counts no more: among matrices that
@@ -273,8 +276,15 @@ def tune_comb(
                         reference=matrix,
                         enough_db=settings.goal_db + ENOUGH_DB,
                     )
-                    short = model_margin < settings.goal_db + RESERVE_DB
-                    if short and matrix.order < settings.max_order:
+                    if model_margin < settings.goal_db + RESERVE_DB:
+                        # held near the current targets it falls short: what can this many
+                        # strips do at best (no pull towards the targets)?
+                        free, best = retarget(diag.matrix, [matrix], masks, f_model, spec.w)
+                        if best > model_margin:
+                            new, model_margin = free, best
+                    if model_margin < settings.goal_db + RESERVE_DB and (
+                        matrix.order < settings.max_order
+                    ):
                         new, model_margin = _escalate(
                             matrix, diag.matrix, masks, f_model, spec.w, ripple_db
                         )
@@ -473,6 +483,14 @@ def design_comb_filter(
 
     def on_run(run: TuningRun) -> None:
         count[0] += 1
+        log.info(
+            "tune %d on %s: %d strips, worst margin %+.2f dB -> %s",
+            count[0],
+            run.mesh,
+            run.comb.n,
+            run.worst_margin_db,
+            run.action,
+        )
         say("tune", count[0], settings.max_runs)
 
     design = design_comb(spec, simulate_at, settings, on_run)
