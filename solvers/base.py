@@ -152,18 +152,24 @@ class Solver(ABC):
         return d
 
     def cache_key(self, layout: Layout, f_ghz: np.ndarray) -> str:
-        """sha256 of (solver name, version, settings, layout key, frequencies in Hz)."""
-        blob = json.dumps(
-            {
-                "solver": self.name,
-                "version": self.version,
-                "settings": self.settings_dict(),
-                "layout": layout.key(),
-                "f_hz": [round(float(f) * 1e9, 3) for f in f_ghz],
-            },
-            sort_keys=True,
-            separators=(",", ":"),
-        )
+        """sha256 of (solver name, version, settings, layout key, frequencies in Hz).
+
+        A run with a mesh-error estimate also keys on the estimator's version
+        (:data:`rfdesign.solvers.convergence.ESTIMATE_VERSION`), so a changed estimate is
+        recomputed from the cached plain runs, never read stale.
+        """
+        content = {
+            "solver": self.name,
+            "version": self.version,
+            "settings": self.settings_dict(),
+            "layout": layout.key(),
+            "f_hz": [round(float(f) * 1e9, 3) for f in f_ghz],
+        }
+        if getattr(self.settings, "error_estimate", False):
+            from rfdesign.solvers.convergence import ESTIMATE_VERSION
+
+            content["estimate"] = ESTIMATE_VERSION
+        blob = json.dumps(content, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(blob.encode()).hexdigest()
 
     def simulate(self, layout: Layout, frequency: Any) -> Any:
