@@ -172,9 +172,13 @@ class DesignResult:
             if self.verified is not None
             else "surrogate only, NOT verified"
         )
+        what = (
+            f"Layout `{self.layout.bit_string}` on grid `{self.layout.grid.name}`"
+            if self.layout.bit_string
+            else f"Layout `{self.layout.grid.name}`"  # a parametric layout: no free cells
+        )
         lines = [
-            f"Layout `{self.layout.bit_string}` on grid `{self.layout.grid.name}` {verdict} "
-            f"({by}).",
+            f"{what} {verdict} ({by}).",
             f"K = {rep.K:.3f} dB (floor {rep.K_floor:.3f} dB); worst margin "
             f"{rep.worst_margin_db:+.2f} dB"
             + (
@@ -253,6 +257,35 @@ class DesignResult:
                 f", trained earlier on {train['runs']:,} {train['solver']} runs" if train else ""
             )
             lines.append(f"- predicted numbers: {self.provenance.get('surrogate')}{trained}")
+        return lines
+
+    def _candidate_lines(self) -> list[str]:
+        """The candidates table (a search that ranked layouts; none for a parametric design)."""
+        lines = [
+            "## Candidates",
+            "",
+            "Ranked as the verdict judges: verified first, passing first, then the largest "
+            "worst margin.",
+            "",
+            "| bits | K predicted | worst margin predicted (dB) | K verified | "
+            "worst margin verified (dB) | passed | flags |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for c in self.candidates:
+            kv = c.get("K_verified")
+            wv = c.get("worst_margin_verified_db")
+            run = c.get("run") or {}
+            flags = ", ".join(run.get("flags", []))
+            if run.get("cache_hit"):
+                flags = ", ".join(x for x in (flags, "from cache") if x)
+            if c.get("error"):
+                flags = f"run failed: {c['error']}"
+            lines.append(
+                f"| `{c['bits']}` | {c['K_predicted']:.2f} | "
+                f"{c.get('worst_margin_predicted_db', float('nan')):+.2f} | "
+                f"{'-' if kv is None else f'{kv:.2f}'} | {'-' if wv is None else f'{wv:+.2f}'} | "
+                f"{'-' if c.get('passed') is None else c['passed']} | {flags or '-'} |"
+            )
         return lines
 
     def _tuning_lines(self) -> list[str]:
@@ -402,31 +435,8 @@ class DesignResult:
             lines.append("")
         lines += self._crosscheck_lines()
         lines += self._tuning_lines()
-        lines += [
-            "## Candidates",
-            "",
-            "Ranked as the verdict judges: verified first, passing first, then the largest "
-            "worst margin.",
-            "",
-            "| bits | K predicted | worst margin predicted (dB) | K verified | "
-            "worst margin verified (dB) | passed | flags |",
-            "|---|---|---|---|---|---|---|",
-        ]
-        for c in self.candidates:
-            kv = c.get("K_verified")
-            wv = c.get("worst_margin_verified_db")
-            run = c.get("run") or {}
-            flags = ", ".join(run.get("flags", []))
-            if run.get("cache_hit"):
-                flags = ", ".join(x for x in (flags, "from cache") if x)
-            if c.get("error"):
-                flags = f"run failed: {c['error']}"
-            lines.append(
-                f"| `{c['bits']}` | {c['K_predicted']:.2f} | "
-                f"{c.get('worst_margin_predicted_db', float('nan')):+.2f} | "
-                f"{'-' if kv is None else f'{kv:.2f}'} | {'-' if wv is None else f'{wv:+.2f}'} | "
-                f"{'-' if c.get('passed') is None else c['passed']} | {flags or '-'} |"
-            )
+        if self.candidates:
+            lines += self._candidate_lines()
         n_corner = len(self.layout.connectivity.corner_contacts)
         lines += [
             "",
