@@ -161,6 +161,8 @@ class CombCurves:
         pair_length_mm: Strip length of the coupling structures.
         tap_length_mm: Strip length of the tapped structures.
         runs: Full-wave runs the curves took (cache hits included).
+        solver_s: Solver seconds of those runs as first computed (a cache hit counts the
+            time it took then): what the curves cost from an empty cache.
     """
 
     setup: CurveSetup
@@ -171,6 +173,7 @@ class CombCurves:
     pair_length_mm: float
     tap_length_mm: float
     runs: int = 0
+    solver_s: float = 0.0
     extra: dict = field(default_factory=dict, compare=False)
 
     def to_dict(self) -> dict:
@@ -181,6 +184,7 @@ class CombCurves:
             "pair_length_mm": self.pair_length_mm,
             "tap_length_mm": self.tap_length_mm,
             "runs": self.runs,
+            "solver_s": self.solver_s,
             **{c.name: c.to_dict() for c in (self.f0, self.k, self.qe, self.tap_f0)},
         }
 
@@ -209,10 +213,13 @@ def measure_comb_curves(
     f = setup.frequencies_ghz(targets.f0_ghz)
     h = sub.height_mm
     runs = [0]
+    solver_s = [0.0]
 
     def run(layout):
         runs[0] += 1
-        return simulate(layout, f)
+        net = simulate(layout, f)
+        solver_s[0] += float((getattr(net, "rfdesign_info", None) or {}).get("wall_s", 0.0))
+        return net
 
     _, k_half = targets.half()
     l0 = half_wave_length_mm(sub, w, targets.f0_ghz)
@@ -247,7 +254,7 @@ def measure_comb_curves(
     tap_f0 = DesignCurve(
         "tap_f0_ghz", "tap_mm", tuple(tap_runs), [v[1] for v in tap_runs.values()], "linear"
     )
-    return CombCurves(setup, f0, k, qe, tap_f0, length, length, runs[0])
+    return CombCurves(setup, f0, k, qe, tap_f0, length, length, runs[0], solver_s[0])
 
 
 def comb_from_curves(targets: CombTargets, curves: CombCurves, extrapolate: bool = False) -> Comb:
