@@ -98,6 +98,10 @@ def space_map(
     tol: float = 1e-6,
     preassigned: np.ndarray | None = None,
     trust_radius: float | None = None,
+    optimiser: Callable[[Callable[[np.ndarray], float], np.ndarray, tuple], np.ndarray]
+    | None = None,
+    patience: int | None = None,
+    min_gain: float = 0.0,
 ) -> SpaceMappingResult:
     """Refine a design with a coarse model and at most ``max_fine`` fine evaluations.
 
@@ -113,6 +117,14 @@ def space_map(
         tol: Stop when the mapped step or the ASM residual is below this norm.
         preassigned: Starting preassigned parameters ``p`` (``"ism"`` only).
         trust_radius: Initial trust-region radius (``"tr-asm"``; default 10 % of ``|x0|``).
+        optimiser: ``(fun, x0, bounds) -> x`` that minimises the coarse (or mapped) objective
+            (default: Nelder-Mead clipped to the bounds). A problem with many variables or a
+            kinked objective brings its own.
+        patience: Stop when the best fine objective has not dropped by more than
+            ``min_gain`` over the last ``patience`` fine runs (default: never; a noisy fine
+            model, e.g. a mesh that snaps to the geometry, otherwise spends its whole budget
+            on steps below its noise).
+        min_gain: See ``patience``.
 
     Returns:
         The :class:`SpaceMappingResult`.
@@ -136,7 +148,8 @@ def space_map(
     def coarse_at(x: np.ndarray) -> np.ndarray:
         return np.asarray(coarse(x, p) if method == "ism" else coarse(x), float)
 
-    x_c = _optimise(lambda x: objective(coarse_at(x)), x0, bounds)
+    optimise = optimiser or _optimise
+    x_c = optimise(lambda x: objective(coarse_at(x)), x0, bounds)
     history: list[dict] = []
     best: dict = {}
 
@@ -148,6 +161,14 @@ def space_map(
             best.update(x=x.copy(), r=r, u=u)
         return r, u
 
+    def going() -> bool:  # budget left and, with a patience, still improving
+        if len(history) >= max_fine:
+            return False
+        if patience is None or len(history) <= patience:
+            return True
+        before = min(h["fine_objective"] for h in history[:-patience])
+        return min(h["fine_objective"] for h in history[-patience:]) < before - min_gain
+
     x = x_c.copy()
     r_f, u = run_fine(x, step="coarse optimum")
     mapping: dict = {}
@@ -157,7 +178,7 @@ def space_map(
         f = z - x_c
         history[-1]["residual"] = float(np.linalg.norm(f))
         delta = trust_radius or 0.1 * max(float(np.linalg.norm(x_c)), 1.0)
-        while len(history) < max_fine and u > target and np.linalg.norm(f) > tol:
+        while going() and u > target and np.linalg.norm(f) > tol:
             h = np.linalg.solve(B, -f)
             if method == "tr-asm" and np.linalg.norm(h) > delta:
                 h *= delta / np.linalg.norm(h)
@@ -178,9 +199,9 @@ def space_map(
             x, r_f, u, z, f = x_new, r_new, u_new, z_new, f_new
         mapping = {"B": B.tolist(), "f": f.tolist()}
     elif method == "osm":
-        while len(history) < max_fine and u > target:
+        while going() and u > target:
             shift = r_f - coarse_at(x)
-            x_new = _optimise(lambda y, s=shift: objective(coarse_at(y) + s), x, bounds)
+            x_new = optimise(lambda y, s=shift: objective(coarse_at(y) + s), x, bounds)
             if np.linalg.norm(x_new - x) <= tol:
                 break
             x = x_new
@@ -190,9 +211,9 @@ def space_map(
         while True:
             p = _extract(lambda q, x=x: np.asarray(coarse(x, q), float), r_f, p, (-np.inf, np.inf))
             history[-1]["preassigned"] = p.tolist()
-            if len(history) >= max_fine or u <= target:
+            if not going() or u <= target:
                 break
-            x_new = _optimise(lambda y: objective(coarse_at(y)), x, bounds)
+            x_new = optimise(lambda y: objective(coarse_at(y)), x, bounds)
             if np.linalg.norm(x_new - x) <= tol:
                 break
             x = x_new

@@ -298,6 +298,21 @@ class SolverSettings(SpecModel):
     lid_height_mm: Number = Field(
         default=1.0, gt=0, le=50, description="Channel housing: substrate top to lid, mm."
     )
+    conductor: Literal["pec", "sheet"] = Field(
+        default="pec",
+        description=(
+            "openEMS: 'pec' (zero-thickness perfect conductor) or 'sheet' (openEMS's "
+            "conducting sheet with the substrate's conductivity and metal thickness: the "
+            "conductor loss of the real metal)."
+        ),
+    )
+    feed_length_mm: Annotated[float, Field(gt=0, le=100), NOT_BOOL] | None = Field(
+        default=None,
+        description=(
+            "openEMS, Palace: length of each simulated feed, mm (default: the solver's, 2 mm; "
+            "a low band's coarse mesh needs longer feeds for the absorber and the ports)."
+        ),
+    )
     error_estimate: bool = Field(
         default=True,
         description=(
@@ -318,20 +333,28 @@ class SolverSettings(SpecModel):
 class DesignSettings(SpecModel):
     """How the layout is found: a pixel search, or a parametric topology sized from the spec."""
 
-    method: Literal["pixel", "comb"] = Field(
+    method: Literal["pixel", "comb", "stepped"] = Field(
         default="pixel",
         description=(
             "'pixel': search the grid's pixels (surrogate, GA, verification); 'comb': size a "
             "comb of parallel half-wave strips in the channel housing from the synthesised "
-            "coupling matrix through EM design curves and tune it full-wave (the grid and "
-            "search.initial are not used: no dimensions are given)."
+            "coupling matrix through EM design curves and tune it full-wave; 'stepped': a "
+            "low-pass stepped-impedance line from the Chebyshev ladder, its lengths optimised "
+            "on the circuit model and space-mapped onto the full-wave solver (for both, the "
+            "grid and search.initial are not used: no dimensions are given)."
         ),
     )
     goal_margin_db: Number = Field(
-        default=0.3, ge=0, le=20, description="comb: worst margin the tuning aims at, dB."
+        default=0.3,
+        ge=0,
+        le=20,
+        description="comb, stepped: worst margin the tuning aims at, dB.",
     )
     budget: Count = Field(
-        default=60, ge=5, le=10_000, description="comb: most full-wave runs, curves included."
+        default=60,
+        ge=5,
+        le=10_000,
+        description="comb, stepped: most full-wave runs, curves included.",
     )
     curve_preset: Literal["draft", "standard", "fine"] = Field(
         default="draft", description="comb: mesh of the design-curve runs."
@@ -346,6 +369,12 @@ class DesignSettings(SpecModel):
     )
     min_gap_mm: Number = Field(
         default=0.025, gt=0, le=10, description="Fabrication: smallest gap, mm (thin film: 25 um)."
+    )
+    min_line_mm: Number = Field(
+        default=0.025,
+        gt=0,
+        le=10,
+        description="Fabrication: narrowest line and shortest section, mm (thin film: 25 um).",
     )
 
 

@@ -342,7 +342,12 @@ class OpenEMSSolver(Solver):
         feed_shift = pml_end + 2 * (mesh["x"][9] - mesh["x"][8])
         meas_shift = s.feed_length_mm - s.deembed_mm
         if feed_shift >= meas_shift - 3 * (mesh["x"][9] - mesh["x"][8]):
-            raise SolverError("openems: feed too short for PML, excitation and measurement plane")
+            need = feed_shift + 3 * (mesh["x"][9] - mesh["x"][8]) + s.deembed_mm
+            raise SolverError(
+                f"openems: feed_length_mm {s.feed_length_mm:g} is too short for the absorber, "
+                f"excitation and measurement plane on this mesh (needs > {need:.2f} mm; the "
+                "spec's solver.feed_length_mm sets it)"
+            )
         return {
             "sim_dir": str(sim_dir),
             "rects": [list(map(float, r)) for r in layout.metal_rects()],

@@ -102,7 +102,7 @@ def design_cmd(
     s = result.summary()
     verdict = "[green]MEETS[/]" if s["passed"] else "[red]does NOT meet[/]"
     out.print(
-        f"{spec.name}: layout {s['bits']} {verdict} the spec "
+        f"{spec.name}: layout {s['bits'] or result.layout.grid.name} {verdict} the spec "
         f"({s['verified_by'] or 'surrogate only, not verified'}); K = {s['K']:.2f} dB (floor "
         f"{s['K_floor']:.2f}); worst margin {s['worst_margin_db']:+.2f} dB",
         soft_wrap=True,
@@ -128,7 +128,7 @@ def design_cmd(
         out.print(
             f"{runs['solver']} {kind} runs by this design: {runs['search']} search + "
             f"{runs['verification']} verification (+{runs['verification_cached']} cached) + "
-            f"{runs['refine']} refinement; {s['wall_s']:.0f} s -> {out_dir}/report.md",
+            f"{runs.get('refine', 0)} refinement; {s['wall_s']:.0f} s -> {out_dir}/report.md",
             soft_wrap=True,
         )
     else:

@@ -537,6 +537,7 @@ def design_comb_filter(
                 "search_cached": 0,
                 "verification": runs - design.fullwave_runs,
                 "verification_cached": 0,
+                "refine": 0,
                 "total": runs,
             },
             "fullwave_runs": runs,

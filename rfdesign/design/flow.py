@@ -155,10 +155,13 @@ def design_filter(
     check_writable_dir(opts.cache_dir or default_cache_dir(), "cache_dir")
     verify = opts.verify or spec.solver.name
     say = _progress_with_log(progress)
-    if spec.design.method == "comb":
-        from rfdesign.design.comb import design_comb_filter
+    if spec.design.method in ("comb", "stepped"):
+        if spec.design.method == "comb":
+            from rfdesign.design.comb import design_comb_filter as parametric
+        else:
+            from rfdesign.design.stepped import design_stepped_filter as parametric
 
-        result = design_comb_filter(spec, verify=verify, cache_dir=opts.cache_dir, progress=say)
+        result = parametric(spec, verify=verify, cache_dir=opts.cache_dir, progress=say)
         if opts.crosscheck != "none":
             result = _crosscheck(result, opts, say)
         if out is not None:

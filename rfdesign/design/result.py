@@ -290,6 +290,13 @@ class DesignResult:
 
     def _tuning_lines(self) -> list[str]:
         """The comb design's synthesis, curves and tuning runs (``design.method: comb``)."""
+        if "how_lines" in self.search:  # a parametric design that tells its own story
+            return [
+                "## How the layout was found (no dimensions given)",
+                "",
+                *self.search["how_lines"],
+                "",
+            ]
         tuning = self.search.get("tuning")
         if tuning is None:
             return []

@@ -12,6 +12,7 @@ its mesh error, the range of the worst margin that error allows (:func:`margin_u
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
@@ -204,6 +205,16 @@ def verification_settings(
         options["timeout_s"] = timeout_s
     elif verify == spec.solver.name:
         options["timeout_s"] = spec.solver.timeout_s
+    fields = {f.name for f in dataclasses.fields(cls.settings_type)}
+    if spec.solver.feed_length_mm is not None and "feed_length_mm" in fields:
+        options["feed_length_mm"] = spec.solver.feed_length_mm
+    if spec.solver.conductor != "pec":
+        if "conductor" not in fields:
+            raise ValueError(
+                f"solver.conductor: {verify} has no {spec.solver.conductor!r} conductor model "
+                "(only openems models the metal's loss)"
+            )
+        options["conductor"] = spec.solver.conductor
     return settings_from_options(
         cls,
         preset=preset,

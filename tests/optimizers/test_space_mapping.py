@@ -71,6 +71,34 @@ def test_two_dimensional_shifted_and_rotated_fine_model():
     np.testing.assert_allclose(a @ res.x + c, [1.0, 0.5], atol=1e-4)
 
 
+@pytest.mark.parametrize("method", ["tr-asm", "osm", "ism"])
+def test_a_noisy_fine_model_that_cannot_reach_the_target_stops_when_it_stalls(method):
+    # the real block's volume is 1.1 x - 0.3 plus +-0.5 of noise and never closer than 0.4 to
+    # the target: without patience every variant would spend its 20 runs
+    rng = np.random.default_rng(0)
+
+    def fine(x):
+        return np.array([fine_cheese(x)[0] + 0.5 * rng.uniform(-1, 1)])
+
+    kw = {"preassigned": [1.0]} if method == "ism" else {}
+    res = space_map(
+        coarse_cheese,
+        fine,
+        [5.0],
+        volume_error,
+        method,
+        max_fine=20,
+        target=-1.0,
+        patience=3,
+        min_gain=0.05,
+        **kw,
+    )
+    assert not res.met and res.n_fine < 20
+    # it stopped because the last 3 runs gained less than 0.05 on the best before them
+    u = [h["fine_objective"] for h in res.history]
+    assert min(u[-3:]) >= min(u[:-3]) - 0.05
+
+
 def test_bad_arguments_are_named():
     with pytest.raises(ValueError, match="method"):
         space_map(coarse_cheese, fine_cheese, [5.0], volume_error, "magic")
