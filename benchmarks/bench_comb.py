@@ -1,9 +1,11 @@
-"""`rfdesign design` on dimension-free comb specs: runs, wall time, margins, how it got there.
+"""`rfdesign design` on dimension-free specs: runs, wall time, margins, how it got there.
 
-For each spec in :data:`SPECS` (masks, substrate and housing only; ``design.method: comb``),
-``design_filter`` synthesises the matrix, measures the design curves, reads the initial comb
-off them and tunes it on openEMS up to the spec's verification mesh
-(:mod:`rfdesign.design.comb`). Every openEMS run is in the result cache
+For each spec in :data:`SPECS` (masks, substrate and housing only): with ``design.method:
+comb``, ``design_filter`` synthesises the matrix, measures the design curves, reads the
+initial comb off them and tunes it on openEMS up to the spec's verification mesh
+(:mod:`rfdesign.design.comb`); with ``design.method: stepped`` it sizes a stepped-impedance
+low-pass on the microstrip cascade and space-maps it onto openEMS
+(:mod:`rfdesign.design.stepped`). Every openEMS run is in the result cache
 ``benchmarks/results/comb_design/cache`` (not committed: large), so an interrupted bench
 resumes; each design's report, layout and tuning table are written to
 ``benchmarks/results/comb_design/<spec>/`` as it ends, and the summary table to
@@ -25,7 +27,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "results" / "comb_design"
-SPECS = ("ka_bandpass_comb", "ka_highpass_comb")
+SPECS = ("ka_bandpass_comb", "ka_highpass_comb", "lowpass_6ghz_stepped")
 
 
 def design_one(name: str) -> dict:
@@ -42,9 +44,16 @@ def design_one(name: str) -> dict:
 
     res = design_filter(spec, out=out, cache_dir=OUT / "cache", progress=say)
     s = res.summary()
-    tuning = res.search["tuning"]
+    if "comb" in res.search:  # design.method comb
+        tuning = res.search["tuning"]
+        size = f"{res.search['comb']['n']} strips"
+        curve_runs, tuning_runs = res.search["curves"]["runs"], len(tuning)
+    else:  # design.method stepped: no curves, the space-mapping runs tune
+        size = f"{res.search['stepped']['order']} sections"
+        curve_runs, tuning_runs = 0, len(res.search["stepped"]["fine_history"])
     row = {
         "spec": name,
+        "method": spec.design.method,
         "passed": s["passed"],
         "certified": s["certified"],
         "worst_margin_db": s["worst_margin_db"],
@@ -53,11 +62,10 @@ def design_one(name: str) -> dict:
         ),
         "flags": s["flags"],
         "verified_by": s["verified_by"],
-        "strips": res.search["comb"]["n"],
-        "curve_runs": res.search["curves"]["runs"],
-        "tuning_runs": len(tuning),
+        "size": size,
+        "curve_runs": curve_runs,
+        "tuning_runs": tuning_runs,
         "fullwave_runs": s["fullwave_runs"],
-        "tuning_wall_s": sum(r["wall_s"] for r in tuning),
         "solver_s": res.provenance.get("solver_s"),
         "wall_s": time.perf_counter() - t0,
         "reason": res.search["reason"],
@@ -74,21 +82,23 @@ def run(names: list[str] | None = None) -> str:
     for name in names or SPECS:
         rows.append(design_one(name))
     lines = [
-        f"openEMS {openems_version()}, 2 threads per run; specs hold no dimensions "
-        "(`design.method: comb`); curves on draft, tuning on standard and fine, verification on "
-        "the spec's mesh with its mesh-error estimate. Reports: benchmarks/results/comb_design/.",
+        f"openEMS {openems_version()}, 2 threads per run; specs hold no dimensions; comb: "
+        "curves on draft, tuning on standard and fine; stepped: space mapping on the spec's "
+        "mesh; verification on the spec's mesh with its mesh-error estimate. Reports: "
+        "benchmarks/results/comb_design/.",
         "",
-        "| spec | verdict | worst margin (dB) | +- mesh error (dB) | flags | strips | curve runs "
+        "| spec | method | verdict | worst margin (dB) | +- mesh error (dB) | flags | size | curve runs "
         "| tuning runs | full-wave runs | solver time from an empty cache (min) | wall of this "
         "bench run (s) | ended |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         verdict = "MEETS" if r["passed"] else "does not meet"
         unc = "-" if r["uncertainty_db"] is None else f"{r['uncertainty_db']:.2f}"
         lines.append(
-            f"| {r['spec']} | {verdict} ({r['verified_by']}) | {r['worst_margin_db']:+.2f} | {unc} "
-            f"| {', '.join(r['flags']) or '-'} | {r['strips']} | {r['curve_runs']} "
+            f"| {r['spec']} | {r['method']} | {verdict} ({r['verified_by']}) "
+            f"| {r['worst_margin_db']:+.2f} | {unc} "
+            f"| {', '.join(r['flags']) or '-'} | {r['size']} | {r['curve_runs']} "
             f"| {r['tuning_runs']} | {r['fullwave_runs']} | {r['solver_s'] / 60:.1f} "
             f"| {r['wall_s']:.0f} | {r['reason']} |"
         )
@@ -99,6 +109,6 @@ if __name__ == "__main__":
     from run import RESULTS, machine
 
     table = run(sys.argv[1:] or None)
-    text = f"# benchmark: comb design from the masks\n\nMachine: {machine()}\n\n{table}\n"
+    text = f"# benchmark: filters designed from the masks\n\nMachine: {machine()}\n\n{table}\n"
     (RESULTS / "comb_design.md").write_text(text)
     print(text)

@@ -10,14 +10,13 @@ The stages (Matthaei, Young and Jones 1964, section 7.03; Hong and Lancaster 200
 3. **lengths on the coarse model**: the classical lengths, scaled together and then
    optimised on the scikit-rf microstrip cascade for the largest worst margin; orders
    ``N, N + 2, ...`` until the cascade promises the goal plus ``RESERVE_DB``;
-4. **space mapping onto the full-wave solver**
-   (:func:`rfdesign.optimizers.space_mapping.space_map`): implicit space mapping first (the
-   cascade's electrical lengths of the wide and of the narrow sections get one factor each,
-   calibrated on every full-wave run, and the calibrated cascade is re-optimised), then, if
-   the goal is still missed, output space mapping on the calibrated cascade (the last run's
-   response offset carried); each stops when three runs gain less than 0.05 dB, at the goal,
-   or at the budget. Aggressive space mapping (Broyden) was tried first and measured worse:
-   on openEMS it went -6.34 -> -1.28 dB in 12 runs, ISM -6.16 -> -0.86 dB in 3;
+4. **implicit space mapping onto the full-wave solver**
+   (:func:`rfdesign.optimizers.space_mapping.space_map`, ``"ism"``): the cascade's
+   electrical lengths of the wide and of the narrow sections get one factor each, calibrated
+   on every full-wave run, and the calibrated cascade is re-optimised; it stops at the goal,
+   at the budget, or when three runs gain less than 0.05 dB. Measured on openEMS
+   (docs/design_flow.md): ISM -6.16 -> -0.86 dB in 3 runs; aggressive space mapping -6.34 ->
+   -1.28 dB in 12; output space mapping after ISM diverged; one factor per section -1.21 dB;
 5. **verification** on the spec's solver (the last space-mapping run itself, from the cache,
    with openEMS's mesh-error estimate).
 
@@ -112,6 +111,7 @@ class SteppedDesign:
         fullwave_runs: Full-wave runs of the space mapping (cache hits included).
         reason: Why it ended.
         wall_s: Wall time.
+        solver_s: Solver seconds of the full-wave runs as first computed (cache hits too).
     """
 
     line: SteppedLine
@@ -125,6 +125,7 @@ class SteppedDesign:
     fullwave_runs: int = 0
     reason: str = ""
     wall_s: float = 0.0
+    solver_s: float = 0.0
 
 
 def lowpass_requirements(spec: FilterSpec) -> tuple[float, float, float, float]:
@@ -223,10 +224,12 @@ def design_stepped(
 
     history: list[dict] = []
     phase = ["ism"]
+    solver_s = [0.0]
 
     def fine(x: np.ndarray) -> np.ndarray:
         ln = line_of(x)
         net = simulate(ln.layout(sub, feed, name=f"{spec.name}-stepped"))
+        solver_s[0] += float((getattr(net, "rfdesign_info", None) or {}).get("wall_s", 0.0))
         r = response(net)
         margin = float(judge.margins(r[f.size :], r[: f.size]).min())
         history.append(
@@ -255,26 +258,6 @@ def design_stepped(
         min_gain=MIN_GAIN_DB,
     )
     scales = np.asarray(sm.mapping.get("preassigned", [1.0, 1.0]), float)
-    best_margin = max((h["worst_margin_db"] for h in history), default=-np.inf)
-    left = settings.max_runs - len(history)
-    if best_margin < settings.goal_db and left >= 2:
-        # output space mapping on the calibrated cascade: what the two length factors cannot
-        # express (the shape of the ripple, the skirt) is carried as the last run's offset
-        phase[0] = "osm"
-        best_x = np.array(max(history, key=lambda h: h["worst_margin_db"])["lengths_mm"])
-        space_map(
-            lambda x: calibrated(x, scales),
-            fine,
-            best_x,
-            objective,
-            method="osm",
-            max_fine=left,
-            target=-settings.goal_db,
-            bounds=(np.full(x0.size, settings.min_line_mm), 3.0 * x0),
-            optimiser=optimiser,
-            patience=PATIENCE,
-            min_gain=MIN_GAIN_DB,
-        )
     if history:  # the best run by its true worst margin (the objective is a smooth one)
         best_run = max(history, key=lambda h: h["worst_margin_db"])
         sm_x = np.array(best_run["lengths_mm"])
@@ -285,7 +268,7 @@ def design_stepped(
     reason = (
         f"met the goal (+{settings.goal_db:g} dB) on the full-wave solver"
         if met
-        else f"goal not met in {sm.n_fine} full-wave runs: best worst margin "
+        else f"goal not met in {len(history)} full-wave runs: best worst margin "
         f"{max(h['worst_margin_db'] for h in history):+.2f} dB"
     ) + (
         f"; the cascade's electrical lengths calibrated x{scales[0]:.4f} (wide sections), "
@@ -303,6 +286,7 @@ def design_stepped(
         fullwave_runs=len(history),
         reason=reason,
         wall_s=time.perf_counter() - t0,
+        solver_s=solver_s[0],
     )
 
 
@@ -457,6 +441,7 @@ def design_stepped_filter(
             },
             "fullwave_runs": runs,
             "wall_s": design.wall_s,
+            "solver_s": design.solver_s + float(info.get("wall_s", 0.0)),
         },
         verified_run=run_record(verified, spec),
     )
