@@ -370,6 +370,14 @@ class DesignSettings(SpecModel):
     min_gap_mm: Number = Field(
         default=0.025, gt=0, le=10, description="Fabrication: smallest gap, mm (thin film: 25 um)."
     )
+    loss_check: bool | None = Field(
+        default=None,
+        description=(
+            "Run the verified layout once more with openEMS's lossy conducting sheet (the "
+            "substrate's conductivity and thickness) when it was verified with PEC, and report "
+            "what the real metal gives (default: on for comb and stepped, off for pixel)."
+        ),
+    )
     min_line_mm: Number = Field(
         default=0.025,
         gt=0,

@@ -41,7 +41,7 @@ import numpy as np
 from rfdesign.core.paths import check_writable_dir
 from rfdesign.core.progress import TenthSteps
 from rfdesign.core.version import __version__
-from rfdesign.design import sensitivity
+from rfdesign.design import loss, sensitivity
 from rfdesign.design.evaluator import SearchModel, search_model
 from rfdesign.design.refine import RefineResult
 from rfdesign.design.result import DesignResult
@@ -162,6 +162,12 @@ def design_filter(
             from rfdesign.design.stepped import design_stepped_filter as parametric
 
         result = parametric(spec, verify=verify, cache_dir=opts.cache_dir, progress=say)
+        if loss.applies(spec, verify, result.verified_run):
+            say("loss check", 0, 1)
+            result = result.with_loss_check(
+                loss.loss_check(spec, result.layout, verify, result.report.passed, opts.cache_dir)
+            )
+            say("loss check", 1, 1)
         if opts.crosscheck != "none":
             result = _crosscheck(result, opts, say)
         if out is not None:

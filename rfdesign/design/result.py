@@ -67,6 +67,7 @@ class DesignResult:
     provenance: dict = field(default_factory=dict)
     verified_run: dict | None = None
     crosschecks: tuple = ()
+    loss_checks: tuple = ()
 
     @property
     def flags(self) -> list[str]:
@@ -77,9 +78,16 @@ class DesignResult:
         ``"within-engine-spread"``, the second run's own, prefixed with its engine).
         """
         out = list((self.verified_run or {}).get("flags", []))
-        for cc in self.crosschecks:
+        for cc in (*self.crosschecks, *self.loss_checks):
             out += [f for f in cc.flags if f not in out]
         return out
+
+    def with_loss_check(self, check) -> DesignResult:
+        """This result with a :class:`~rfdesign.design.loss.LossCheck` added (one per model)."""
+        import dataclasses
+
+        kept = tuple(c for c in self.loss_checks if c.file_name != check.file_name)
+        return dataclasses.replace(self, loss_checks=(*kept, check))
 
     def with_crosscheck(self, check) -> DesignResult:
         """This result with ``check`` added (replacing one of the same engine and preset).
@@ -120,6 +128,7 @@ class DesignResult:
             "verified_by": self.verified_by,
             "verified_run": self.verified_run,
             "crosschecks": [c.to_dict() for c in self.crosschecks],
+            "loss_checks": [c.to_dict() for c in self.loss_checks],
             "K": rep.K,
             "K_floor": rep.K_floor,
             "margins_db": rep.band_margins_db,
@@ -200,6 +209,15 @@ class DesignResult:
                 + (f"engine spread {100 * spread:.2f} % in frequency; " if spread == spread else "")
                 + f"range over both engines {low:+.2f} to {high:+.2f} dB: {cc.verdict}."
             )
+        for lc in self.loss_checks:
+            lines.append(
+                f"With conductor loss ({lc.by}): worst margin {lc.report.worst_margin_db:+.2f} dB"
+                + (
+                    ": meets the masks with PEC only."
+                    if lc.flags
+                    else (": meets." if lc.report.passed else ": does not meet either.")
+                )
+            )
         if self.flags:
             why = []
             if "engines-disagree" in self.flags:
@@ -210,6 +228,8 @@ class DesignResult:
                 why.append("truncated (stopped at the time-step limit or gains power > 1 %)")
             if "within-mesh-error" in self.flags:
                 why.append("the verdict changes inside the estimated mesh error")
+            if "fails-with-conductor-loss" in self.flags:
+                why.append("it meets the masks with perfect conductors only, not with the metal")
             if "non-passive" in self.flags:
                 why.append(
                     f"non-passive (largest eigenvalue of S^H S = {run['max_power_gain']:.4f} > 1)"
@@ -336,6 +356,25 @@ class DesignResult:
         lines.append("")
         return lines
 
+    def _loss_lines(self) -> list[str]:
+        """Per lossy-metal run: its margins beside the PEC verification's."""
+        lines = []
+        ref = self.report_verified.band_margins_db if self.report_verified else {}
+        for lc in self.loss_checks:
+            lines += [
+                "## With conductor loss",
+                "",
+                f"{lc.by}; network in `{lc.file_name}`.",
+                "",
+                "| band | PEC margin (dB) | with the metal's loss (dB) |",
+                "|---|---|---|",
+            ]
+            for band, m in lc.report.band_margins_db.items():
+                v = ref.get(band)
+                lines.append(f"| {band} | {'-' if v is None else f'{v:+.2f}'} | {m:+.2f} |")
+            lines.append("")
+        return lines
+
     def _crosscheck_lines(self) -> list[str]:
         """Per second engine: margins beside the verifying engine's, matched features."""
         lines = []
@@ -441,6 +480,7 @@ class DesignResult:
                 lines.append(f"| {band} | {m:+.2f} | {'-' if v is None else f'{v:+.2f}'} |")
             lines.append("")
         lines += self._crosscheck_lines()
+        lines += self._loss_lines()
         lines += self._tuning_lines()
         if self.candidates:
             lines += self._candidate_lines()
@@ -509,6 +549,9 @@ class DesignResult:
         for cc in self.crosschecks:
             nets[cc.by] = cc.network
             self._touchstone(cc.network, out / cc.file_name, verified=False, crosscheck=cc)
+        for lc in self.loss_checks:
+            nets[f"{self.verified_by}, {lc.conductor} conductor"] = lc.network
+            self._touchstone(lc.network, out / lc.file_name, verified=False, loss=lc)
         plot_response(
             nets,
             out / "response.png",
@@ -534,7 +577,9 @@ class DesignResult:
         (out / RESULT).write_text(json.dumps(record, indent=2))
         return out
 
-    def _touchstone(self, net: Any, path: Path, verified: bool, crosscheck: Any = None) -> None:
+    def _touchstone(
+        self, net: Any, path: Path, verified: bool, crosscheck: Any = None, loss: Any = None
+    ) -> None:
         """Write ``net`` as Touchstone with a header saying what produced it."""
         from rfdesign.core.version import __version__
 
@@ -547,6 +592,9 @@ class DesignResult:
         if crosscheck is not None:
             lines.append(f" second engine {crosscheck.by}; " + _run_text(crosscheck.run))
             lines.append(f" flags: {', '.join(crosscheck.flags) or 'none'}")
+        elif loss is not None:
+            lines.append(f" lossy metal: {loss.by}; " + _run_text(loss.run))
+            lines.append(f" flags: {', '.join(loss.flags) or 'none'}")
         elif verified:
             run = self.verified_run or {}
             lines.append(f" solver {self.verified_by}; " + _run_text(run))
@@ -598,6 +646,12 @@ class DesignResult:
             CrossCheck.from_dict(d, skrf.Network(str(folder / d["file"])))
             for d in summary.get("crosschecks", [])
         )
+        from rfdesign.design.loss import LossCheck
+
+        losses = tuple(
+            LossCheck.from_dict(d, skrf.Network(str(folder / d["file"])))
+            for d in summary.get("loss_checks", [])
+        )
         return cls(
             spec=FilterSpec.model_validate(rec["spec"]),
             layout=layout,
@@ -615,6 +669,7 @@ class DesignResult:
             provenance=summary["provenance"],
             verified_run=summary.get("verified_run"),
             crosschecks=checks,
+            loss_checks=losses,
         )
 
 
