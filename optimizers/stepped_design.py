@@ -219,9 +219,13 @@ class CascadeModel:
 
     def __call__(self, line: SteppedLine):
         """The line's 2-port network (``skrf.Network``) at the model's frequencies."""
+        return self.sections(line.full_lengths_mm, line.full_widths_mm)
+
+    def sections(self, lengths_mm: Sequence[float], widths_mm: Sequence[float]):
+        """Any sequence of sections, port 1 to port 2 (not necessarily symmetric), mm."""
         net = None
-        for length, width in zip(line.full_lengths_mm, line.full_widths_mm, strict=True):
-            sec = self._medium(width).line(length * 1e-3, unit="m")
+        for length, width in zip(lengths_mm, widths_mm, strict=True):
+            sec = self._medium(float(width)).line(float(length) * 1e-3, unit="m")
             net = sec if net is None else net**sec
         net.name = "microstrip cascade"
         return net

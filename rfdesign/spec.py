@@ -378,6 +378,18 @@ class DesignSettings(SpecModel):
             "what the real metal gives (default: on for comb and stepped, off for pixel)."
         ),
     )
+    tolerance_um: Number = Field(
+        default=5.0,
+        ge=0,
+        le=1000,
+        description=(
+            "Etching tolerance of every metal edge, +- um (uniform): the report gives the "
+            "yield and worst case under it (Monte Carlo on the tuned coarse model; 0: none)."
+        ),
+    )
+    yield_samples: Count = Field(
+        default=200, ge=10, le=100_000, description="Monte Carlo samples of the yield."
+    )
     min_line_mm: Number = Field(
         default=0.025,
         gt=0,

@@ -505,6 +505,11 @@ def design_comb_filter(
     verified = solver.simulate(layout, spec.frequencies_ghz())
     say("verify", 1, 1)
     predicted = matrix_network(design.matrix, spec.frequencies_ghz())
+    tolerance = None
+    if spec.design.tolerance_um > 0:
+        say("tolerance", 0, 1)
+        tolerance = comb_tolerance(spec, design, verified)
+        say("tolerance", 1, 1)
     sens, corner = sensitivity.not_computed(layout.grid)
     info = verified.rfdesign_info or {}
     # the spec's mesh is the tuning's last run (from the cache); a mesh-error estimate adds
@@ -519,7 +524,10 @@ def design_comb_filter(
         report_verified=evaluate_network(spec, verified),
         verified_by=verified_by,
         candidates=[],
-        search=_search_record(design, settings),
+        search={
+            **_search_record(design, settings),
+            "tolerance": None if tolerance is None else tolerance.to_dict(),
+        },
         sensitivity_db=sens,
         sensitivity_corner=corner,
         provenance={
@@ -548,6 +556,68 @@ def design_comb_filter(
             + float((verified.rfdesign_info or {}).get("wall_s", 0.0)),
         },
         verified_run=run_record(verified, spec),
+    )
+
+
+def comb_tolerance(spec: FilterSpec, design: CombDesign, verified) -> Any:
+    """Monte Carlo yield of the comb (:mod:`rfdesign.design.tolerance`).
+
+    Edges: each strip's four (left, right: its width and the gaps beside it; bottom, top: its
+    length and, at the bottom, the two tap heights). The model is the final target matrix
+    with each entry moved through the design curves: a strip's resonance by ``f0(L + dL) -
+    f0(L)`` (and the tapped strips by the tap curve's pull), each main-line coupling by
+    ``k(g + dg) / k(g)``, the external Q by ``Qe(t + dt) / Qe(t)``. What the curves do not
+    hold (a strip's width, a gap's effect on the resonances) is left out. No full-wave
+    corner: the edge moves are microns, below the mesh of every preset but reference.
+    """
+    from rfdesign.design.tolerance import monte_carlo
+    from rfdesign.optimizers.synthesis.matrix import CouplingMatrix
+
+    comb, curves, matrix = design.comb, design.curves, design.matrix
+    n = comb.n
+    lengths = np.array(comb.all_lengths_mm)
+    gaps = np.array(comb.all_gaps_mm)
+    f = spec.frequencies_ghz()
+    m0 = np.array(matrix.m, float)
+    f_res = matrix.resonant_frequencies_ghz()
+
+    def predict(curve, x) -> np.ndarray:
+        return curve.predict(np.atleast_1d(np.asarray(x, float)))[0]
+
+    f_len0 = predict(curves.f0, lengths)
+    k0 = predict(curves.k, gaps)
+    qe0 = float(predict(curves.qe, comb.tap_mm)[0])
+    pull0 = float(predict(curves.tap_f0, comb.tap_mm)[0])
+
+    def model(moves: np.ndarray | None):
+        if moves is None:
+            return matrix.response(f)
+        e = moves.reshape(n, 4)  # left, right, bottom, top; outward positive
+        d_f = predict(curves.f0, lengths + e[:, 2] + e[:, 3]) - f_len0
+        taps = comb.tap_mm + e[[0, -1], 2]  # the bottom end moves out: the tap sits higher
+        pull = predict(curves.tap_f0, taps) - pull0
+        d_f[[0, -1]] += pull
+        ratio_k = predict(curves.k, gaps - e[:-1, 1] - e[1:, 0]) / k0
+        ratio_q = predict(curves.qe, taps) / qe0
+        m = m0.copy()
+        idx = np.arange(1, n + 1)
+        m[idx, idx] = -matrix.fmap.omega(f_res + d_f)
+        for j in range(n - 1):
+            m[j + 1, j + 2] *= ratio_k[j]
+            m[j + 2, j + 1] = m[j + 1, j + 2]
+        m[0, 1] = m[1, 0] = m0[0, 1] / np.sqrt(ratio_q[0])
+        m[n, n + 1] = m[n + 1, n] = m0[n, n + 1] / np.sqrt(ratio_q[1])
+        return CouplingMatrix(m, matrix.fmap, matrix.qu).response(f)
+
+    return monte_carlo(
+        spec,
+        verified,
+        model,
+        4 * n,
+        spec.design.tolerance_um,
+        spec.design.yield_samples,
+        spec.search.seed,
+        "target coupling matrix moved through the EM design curves",
     )
 
 

@@ -481,6 +481,11 @@ class DesignResult:
             lines.append("")
         lines += self._crosscheck_lines()
         lines += self._loss_lines()
+        tol = self.search.get("tolerance")
+        if tol:
+            from rfdesign.design.tolerance import ToleranceResult
+
+            lines += ["## Tolerance", "", ToleranceResult.from_dict(tol).text() + ".", ""]
         lines += self._tuning_lines()
         if self.candidates:
             lines += self._candidate_lines()

@@ -107,6 +107,7 @@ class SteppedDesign:
         widths: The two section widths and what set them.
         coarse: Per order tried, the cascade's optimum.
         coarse_line: The cascade optimum the full-wave stage started from.
+        scales: The calibrated electrical-length factors of the wide and narrow sections.
         fine_history: Per full-wave run: lengths (mm) and worst margin (dB).
         fullwave_runs: Full-wave runs of the space mapping (cache hits included).
         reason: Why it ended.
@@ -121,6 +122,7 @@ class SteppedDesign:
     widths: LineWidths
     coarse: list[tuple[int, LineOptimum]]
     coarse_line: SteppedLine
+    scales: tuple[float, float] = (1.0, 1.0)
     fine_history: list[dict] = field(default_factory=list)
     fullwave_runs: int = 0
     reason: str = ""
@@ -282,11 +284,48 @@ def design_stepped(
         widths=widths,
         coarse=tried,
         coarse_line=start,
+        scales=(float(scales[0]), float(scales[1])),
         fine_history=history,
         fullwave_runs=len(history),
         reason=reason,
         wall_s=time.perf_counter() - t0,
         solver_s=solver_s[0],
+    )
+
+
+def line_tolerance(spec: FilterSpec, design: SteppedDesign, verified, cascade: CascadeModel):
+    """Monte Carlo yield of the line (:mod:`rfdesign.design.tolerance`).
+
+    Edges: the ``n + 1`` section boundaries along the line (a move lengthens one section and
+    shortens its neighbour) and each section's two sides (its width); the model is the
+    cascade with the space mapping's calibrated electrical lengths. No full-wave corner: a
+    sample's widths differ by microns from section to section, and a mesh line per edge
+    would cost openEMS more than the design did.
+    """
+    from rfdesign.design.tolerance import monte_carlo
+
+    lengths = np.array(design.line.full_lengths_mm)
+    widths = np.array(design.line.full_widths_mm)
+    n = lengths.size
+    scale = np.array(
+        [design.scales[0] if w == design.widths.low_mm else design.scales[1] for w in widths]
+    )
+
+    def model(moves: np.ndarray | None):
+        if moves is None:
+            return cascade.sections(lengths * scale, widths)
+        b, sides = moves[: n + 1], moves[n + 1 :].reshape(n, 2)
+        return cascade.sections((lengths + np.diff(b)) * scale, widths + sides.sum(axis=1))
+
+    return monte_carlo(
+        spec,
+        verified,
+        model,
+        3 * n + 1,
+        spec.design.tolerance_um,
+        spec.design.yield_samples,
+        spec.search.seed,
+        "microstrip cascade with the calibrated electrical lengths",
     )
 
 
@@ -381,7 +420,13 @@ def design_stepped_filter(
     say("verify", 0, 1)
     verified = solver.simulate(layout, spec.frequencies_ghz())
     say("verify", 1, 1)
-    predicted = CascadeModel(sub, spec.frequencies_ghz())(design.line)
+    cascade = CascadeModel(sub, spec.frequencies_ghz())
+    predicted = cascade(design.line)
+    tolerance = None
+    if d.tolerance_um > 0 and verified is not None:
+        say("tolerance", 0, 1)
+        tolerance = line_tolerance(spec, design, verified, cascade)
+        say("tolerance", 1, 1)
     sens, corner = sensitivity.not_computed(layout.grid)
     info = verified.rfdesign_info or {}
     runs = design.fullwave_runs + (0 if info.get("cache_hit") and "mesh_error" not in info else 1)
@@ -416,6 +461,7 @@ def design_stepped_filter(
                 "fine_history": design.fine_history,
             },
             "reason": design.reason,
+            "tolerance": None if tolerance is None else tolerance.to_dict(),
             "settings": asdict(settings),
             "refine": None,
         },
