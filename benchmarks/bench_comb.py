@@ -9,9 +9,10 @@ low-pass on the microstrip cascade and space-maps it onto openEMS
 ``benchmarks/results/comb_design/cache`` (not committed: large), so an interrupted bench
 resumes; each design's report, layout and tuning table are written to
 ``benchmarks/results/comb_design/<spec>/`` as it ends, and the summary table to
-``benchmarks/results/comb_design.md``::
+``benchmarks/results/comb.md`` (what ``make bench BENCH=comb`` writes)::
 
     make bench BENCH=comb           # or: .venv/bin/python benchmarks/bench_comb.py [SPEC ...]
+    .venv/bin/python benchmarks/bench_comb.py --table   # the table from the stored rows
 
 Two times: the solver time of every run the design used, as each was first computed (what
 the design costs on this machine from an empty cache, runs one after another), and the wall
@@ -67,6 +68,15 @@ def design_one(name: str) -> dict:
         "tuning_runs": tuning_runs,
         "fullwave_runs": s["fullwave_runs"],
         "solver_s": res.provenance.get("solver_s"),
+        "yield": (res.search.get("tolerance") or {}).get("yield_fraction"),
+        "tolerance_um": spec.design.tolerance_um,
+        # the margin with the metal's loss: the loss check's, or the verification's own where
+        # it ran with the lossy conductor
+        "lossy_margin_db": res.loss_checks[0].report.worst_margin_db
+        if res.loss_checks
+        else (
+            s["worst_margin_db"] if (s["verified_run"] or {}).get("conductor") == "sheet" else None
+        ),
         "wall_s": time.perf_counter() - t0,
         "reason": res.search["reason"],
     }
@@ -76,28 +86,33 @@ def design_one(name: str) -> dict:
 
 def run(names: list[str] | None = None) -> str:
     """Design every spec (or ``names``) and return the Markdown table."""
+    return table([design_one(name) for name in names or SPECS])
+
+
+def table(rows: list[dict]) -> str:
+    """The Markdown table of the rows (also from the ``bench_row.json`` files: ``--table``)."""
     from rfdesign.solvers.openems import openems_version
 
-    rows = []
-    for name in names or SPECS:
-        rows.append(design_one(name))
     lines = [
         f"openEMS {openems_version()}, 2 threads per run; specs hold no dimensions; comb: "
         "curves on draft, tuning on standard and fine; stepped: space mapping on the spec's "
         "mesh; verification on the spec's mesh with its mesh-error estimate. Reports: "
         "benchmarks/results/comb_design/.",
         "",
-        "| spec | method | verdict | worst margin (dB) | +- mesh error (dB) | flags | size | curve runs "
+        "| spec | method | verdict | worst margin (dB) | +- mesh error (dB) | with gold loss "
+        "(dB) | yield, edges +-5 um | flags | size | curve runs "
         "| tuning runs | full-wave runs | solver time from an empty cache (min) | wall of this "
         "bench run (s) | ended |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         verdict = "MEETS" if r["passed"] else "does not meet"
         unc = "-" if r["uncertainty_db"] is None else f"{r['uncertainty_db']:.2f}"
+        gold = "-" if r["lossy_margin_db"] is None else f"{r['lossy_margin_db']:+.2f}"
+        yld = "-" if r["yield"] is None else f"{100 * r['yield']:.1f} %"
         lines.append(
             f"| {r['spec']} | {r['method']} | {verdict} ({r['verified_by']}) "
-            f"| {r['worst_margin_db']:+.2f} | {unc} "
+            f"| {r['worst_margin_db']:+.2f} | {unc} | {gold} | {yld} "
             f"| {', '.join(r['flags']) or '-'} | {r['size']} | {r['curve_runs']} "
             f"| {r['tuning_runs']} | {r['fullwave_runs']} | {r['solver_s'] / 60:.1f} "
             f"| {r['wall_s']:.0f} | {r['reason']} |"
@@ -108,7 +123,10 @@ def run(names: list[str] | None = None) -> str:
 if __name__ == "__main__":
     from run import RESULTS, machine
 
-    table = run(sys.argv[1:] or None)
-    text = f"# benchmark: filters designed from the masks\n\nMachine: {machine()}\n\n{table}\n"
-    (RESULTS / "comb_design.md").write_text(text)
+    if sys.argv[1:] == ["--table"]:  # the table again from the stored rows, no design run
+        md = table([json.loads((OUT / n / "bench_row.json").read_text()) for n in SPECS])
+    else:
+        md = run(sys.argv[1:] or None)
+    text = f"# benchmark: filters designed from the masks\n\nMachine: {machine()}\n\n{md}\n"
+    (RESULTS / "comb.md").write_text(text)
     print(text)

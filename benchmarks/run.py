@@ -145,7 +145,7 @@ def bench_synthesis() -> str:
 
 
 def bench_comb() -> str:
-    """`rfdesign design` on dimension-free comb specs (benchmarks/bench_comb.py)."""
+    """`rfdesign design` on dimension-free specs: comb and stepped (benchmarks/bench_comb.py)."""
     from bench_comb import run
 
     return run()

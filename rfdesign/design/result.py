@@ -545,7 +545,9 @@ class DesignResult:
         self._touchstone(best, out / "design", verified=self.verified is not None)
         write_gds(self.layout, out / "layout.gds")
         write_png(
-            self.layout, out / "layout.png", title=f"{self.spec.name}: {self.layout.bit_string}"
+            self.layout,
+            out / "layout.png",
+            title=f"{self.spec.name}: {self.layout.bit_string or self.layout.grid.name}",
         )
         label = self.provenance.get("surrogate") or "surrogate"
         nets = {} if self.searched_on_solver else {label: self.predicted}
@@ -561,7 +563,7 @@ class DesignResult:
             nets,
             out / "response.png",
             spec=self.spec,
-            title=f"{self.spec.name}: {self.layout.bit_string}",
+            title=f"{self.spec.name}: {self.layout.bit_string or self.layout.grid.name}",
         )
         plot_sensitivity(
             self.sensitivity_db,
