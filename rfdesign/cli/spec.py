@@ -48,9 +48,21 @@ def spec_check(
             limits = f"|S21| <= {b.s21_max_db:g} dB"
         table.add_row(spec.band_label(i), b.kind, f"{b.f_min_ghz:g}-{b.f_max_ghz:g}", limits)
     out.print(table)
-    out.print(
+    sweep = (
         f"sweep {spec.sweep.start_ghz:g}-{spec.sweep.stop_ghz:g} GHz, {spec.sweep.points} points; "
-        f"w = {spec.w:g}; grid {grid.name}: {grid.n_rows} x {grid.n_cols} designed cells, "
+        f"w = {spec.w:g}; "
+    )
+    d = spec.design
+    if d.method != "pixel":  # a parametric design: the tool sizes it, no grid is searched
+        out.print(
+            sweep + f"design.method {d.method}: sized from the masks (goal +{d.goal_margin_db:g} "
+            f"dB, at most {d.budget} full-wave runs, edges +-{d.tolerance_um:g} um); the grid "
+            "is not used"
+        )
+        out.print(f"[green]ok[/]: {file} is a valid spec (hash {spec.content_hash()[:12]})")
+        return
+    out.print(
+        sweep + f"grid {grid.name}: {grid.n_rows} x {grid.n_cols} designed cells, "
         f"{grid.n_bits} free bits ({grid.n_layouts:,} layouts), feed {grid.feed_width_mm * 1e3:.1f} um"
     )
     est = spec.resource_estimate()

@@ -30,6 +30,13 @@ def test_spec_check_ok():
     assert "valid spec" in result.output and "32,768" in result.output
 
 
+@pytest.mark.parametrize("name", ["ka_bandpass_comb", "lowpass_6ghz_stepped"])
+def test_spec_check_of_a_dimension_free_spec_says_how_it_is_sized(name):
+    result = runner.invoke(app, ["spec", "check", str(REPO / "examples" / f"{name}.yaml")])
+    assert result.exit_code == 0, result.output
+    assert "sized from the masks" in result.output and "free bits" not in result.output
+
+
 def test_spec_check_bad_file_exits_nonzero_without_traceback(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: x\nsweep: {start_ghz: 34, stop_ghz: 30, points: 5}\nbands: []\nfoo: 1\n")
