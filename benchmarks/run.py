@@ -151,6 +151,13 @@ def bench_comb() -> str:
     return run()
 
 
+def bench_direct() -> str:
+    """Plain Nelder-Mead on openEMS with the tool's budget (benchmarks/bench_direct.py)."""
+    from bench_direct import run
+
+    return run()
+
+
 def bench_space_mapping() -> str:
     """Space mapping vs direct optimisation on openEMS (benchmarks/bench_space_mapping.py)."""
     from bench_space_mapping import run
@@ -199,6 +206,7 @@ BENCHES = {
     "feasibility": bench_feasibility,
     "synthesis": bench_synthesis,
     "comb": bench_comb,
+    "direct": bench_direct,
     "space_mapping": bench_space_mapping,
     "mom2d": bench_mom2d,
     "scatter": bench_scatter,
