@@ -447,10 +447,8 @@ def design_comb_filter(
     Raises:
         ValueError: A spec the comb cannot serve (named), before any full-wave run.
     """
-    from rfdesign.core.version import __version__
-    from rfdesign.design import sensitivity
-    from rfdesign.design.result import DesignResult
-    from rfdesign.design.verify import make_verifier, run_record, verification_settings
+    from rfdesign.design.parametric import parametric_result
+    from rfdesign.design.verify import make_verifier, verification_settings
     from rfdesign.solvers.base import ResultCache, get_solver_class
 
     verify = verify or spec.solver.name
@@ -510,52 +508,22 @@ def design_comb_filter(
         say("tolerance", 0, 1)
         tolerance = comb_tolerance(spec, design, verified)
         say("tolerance", 1, 1)
-    sens, corner = sensitivity.not_computed(layout.grid)
-    info = verified.rfdesign_info or {}
-    # the spec's mesh is the tuning's last run (from the cache); a mesh-error estimate adds
-    # its coarser mesh, one run of its own
-    runs = design.fullwave_runs + (0 if info.get("cache_hit") and "mesh_error" not in info else 1)
-    return DesignResult(
-        spec=spec,
+    return parametric_result(
+        spec,
         layout=layout,
         predicted=predicted,
         verified=verified,
-        report_predicted=evaluate_network(spec, predicted),
-        report_verified=evaluate_network(spec, verified),
         verified_by=verified_by,
-        candidates=[],
+        solver=solver,
+        verify=verify,
         search={
             **_search_record(design, settings),
             "tolerance": None if tolerance is None else tolerance.to_dict(),
         },
-        sensitivity_db=sens,
-        sensitivity_corner=corner,
-        provenance={
-            "rfdesign": __version__,
-            "surrogate": "coupling-matrix model (the final target matrix)",
-            "surrogate_training": None,
-            "verify": verify,
-            "solver_settings": solver.settings_dict(),
-            "spec_hash": spec.content_hash(),
-            "seed": None,
-            "solver_runs": {
-                "solver": verify,
-                "fullwave": True,
-                "search": design.fullwave_runs,
-                "search_cached": 0,
-                "verification": runs - design.fullwave_runs,
-                "verification_cached": 0,
-                "refine": 0,
-                "total": runs,
-            },
-            "fullwave_runs": runs,
-            "wall_s": design.wall_s,
-            # what the design costs from an empty cache: every run's solver time as computed
-            "solver_s": design.curves.solver_s
-            + sum(r.solver_s for r in design.runs)
-            + float((verified.rfdesign_info or {}).get("wall_s", 0.0)),
-        },
-        verified_run=run_record(verified, spec),
+        model="coupling-matrix model (the final target matrix)",
+        design_runs=design.fullwave_runs,
+        wall_s=design.wall_s,
+        solver_s=design.curves.solver_s + sum(r.solver_s for r in design.runs),
     )
 
 

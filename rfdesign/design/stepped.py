@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from rfdesign.evaluation import evaluate_network, spec_mask_set, spec_masks
+from rfdesign.evaluation import spec_mask_set, spec_masks
 from rfdesign.layouts.feeds import microstrip_width_mm
 from rfdesign.layouts.stepped import SteppedLine
 from rfdesign.optimizers.stepped_design import (
@@ -377,14 +377,11 @@ def design_stepped_filter(
     Raises:
         ValueError: A spec the stepped line cannot serve (named), before any solver run.
     """
-    from rfdesign.core.version import __version__
-    from rfdesign.design import sensitivity
-    from rfdesign.design.result import DesignResult
+    from rfdesign.design.parametric import parametric_result
     from rfdesign.design.verify import (
         NO_VERIFICATION,
         default_cache_dir,
         make_verifier,
-        run_record,
         verification_settings,
     )
     from rfdesign.solvers.base import ResultCache, get_solver_class
@@ -427,21 +424,17 @@ def design_stepped_filter(
         say("tolerance", 0, 1)
         tolerance = line_tolerance(spec, design, verified, cascade)
         say("tolerance", 1, 1)
-    sens, corner = sensitivity.not_computed(layout.grid)
-    info = verified.rfdesign_info or {}
-    runs = design.fullwave_runs + (0 if info.get("cache_hit") and "mesh_error" not in info else 1)
-    return DesignResult(
-        spec=spec,
+    return parametric_result(
+        spec,
         layout=layout,
         predicted=predicted,
         verified=verified,
-        report_predicted=evaluate_network(spec, predicted),
-        report_verified=evaluate_network(spec, verified),
         verified_by=verified_by,
-        candidates=[],
+        solver=solver,
+        verify=verify,
         search={
             "algorithm": "stepped: Chebyshev ladder -> stepped-impedance line -> lengths on the "
-            "microstrip cascade -> trust-region aggressive space mapping",
+            "microstrip cascade -> implicit space mapping",
             "evaluations": design.fullwave_runs,
             "seed": None,
             "on_solver": True,
@@ -454,6 +447,7 @@ def design_stepped_filter(
                 "g": list(design.g),
                 "ripple_db": design.ripple_db,
                 "widths": asdict(design.widths),
+                "scales": list(design.scales),
                 "coarse": [
                     {"order": n, "worst_margin_db": o.worst_margin_db, "evaluations": o.evaluations}
                     for n, o in design.coarse
@@ -465,29 +459,8 @@ def design_stepped_filter(
             "settings": asdict(settings),
             "refine": None,
         },
-        sensitivity_db=sens,
-        sensitivity_corner=corner,
-        provenance={
-            "rfdesign": __version__,
-            "surrogate": "scikit-rf microstrip cascade (the coarse model)",
-            "surrogate_training": None,
-            "verify": verify,
-            "solver_settings": solver.settings_dict(),
-            "spec_hash": spec.content_hash(),
-            "seed": None,
-            "solver_runs": {
-                "solver": verify,
-                "fullwave": get_solver_class(verify).fidelity == "fullwave",
-                "search": design.fullwave_runs,
-                "search_cached": 0,
-                "verification": runs - design.fullwave_runs,
-                "verification_cached": 0,
-                "refine": 0,
-                "total": runs,
-            },
-            "fullwave_runs": runs,
-            "wall_s": design.wall_s,
-            "solver_s": design.solver_s + float(info.get("wall_s", 0.0)),
-        },
-        verified_run=run_record(verified, spec),
+        model="scikit-rf microstrip cascade (the coarse model)",
+        design_runs=design.fullwave_runs,
+        wall_s=design.wall_s,
+        solver_s=design.solver_s,
     )
