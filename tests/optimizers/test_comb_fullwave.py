@@ -40,8 +40,19 @@ def solver(tmp_path_factory):
     return OpenEMSSolver(settings, cache=ResultCache(tmp_path_factory.mktemp("cache")))
 
 
-def test_coupling_of_two_strips_follows_coupled_line_theory(solver):
-    # one point of the k-vs-gap curve: 0.254 mm strips 1.19 mm long, 0.2 mm apart
+def test_coupling_of_two_strips_follows_coupled_line_theory(tmp_path):
+    # one point of the k-vs-gap curve: 0.254 mm strips 1.19 mm long, 0.2 mm apart. The two
+    # weakly fed strips ring long: stopping at -30 dB of energy instead of -40 dB halves the
+    # run (98 s here) and moves k by well under the tolerance (measured -1.3 % from theory)
+    settings = OpenEMSSettings(
+        preset="draft",
+        threads=2,
+        side_boundary="PEC",
+        side_margin_mm=0.6,
+        air_height_mm=1.0,
+        end_criteria_db=-30.0,
+    )
+    solver = OpenEMSSolver(settings, cache=ResultCache(tmp_path))
     f = np.linspace(34.4, 49.6, 145)
     k, f_low, f_high = coupling_of(solver.simulate(strip_pair(SUB, FW, 1.19, 0.254, 0.2, 0.05), f))
     f_even, f_odd = mode_resonances(SUB, 0.254, 1.19, 0.2)
