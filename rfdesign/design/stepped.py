@@ -60,6 +60,8 @@ RL_EXTRA_DB = 3.0
 RESERVE_DB = 1.0
 """The coarse model must promise the goal plus this before the full-wave stage: the
 full-wave response differs and space mapping needs room."""
+TIE_DB = 0.1
+"""Orders whose cascade margins lie this close count as equal (the higher one is taken)."""
 MAX_ORDER = 15
 """Highest order tried."""
 ORDERS_TRIED = 3
@@ -194,7 +196,9 @@ def design_stepped(
         )
         tried.append((n, opt))
         log.info("stepped: N = %d on the cascade: worst margin %+.2f dB", n, opt.worst_margin_db)
-        if best is None or opt.worst_margin_db > best[1].worst_margin_db:
+        # a higher order within TIE_DB of the best is taken: the cascade's margins are equal
+        # within its own error there, and the steeper skirt leaves the full-wave stage room
+        if best is None or opt.worst_margin_db > best[1].worst_margin_db - TIE_DB:
             best = (n, opt, g)
         if opt.worst_margin_db >= want:
             break
