@@ -2,7 +2,7 @@
 
 The circuit model is the "fine" solver here: a model of its own (the pixel grid's lumped
 network), not the microstrip cascade the design is optimised on, so space mapping has a real
-gap to close (its first run reads -4.6 dB where the cascade promises +0.75 dB). openEMS runs
+gap to close (its first run reads -4.3 dB where the cascade promises +0.69 dB). openEMS runs
 the same path in ``make bench`` (docs/design_flow.md).
 """
 
@@ -45,10 +45,10 @@ def lowpass(**design) -> FilterSpec:
 
 @pytest.mark.slow  # about 30 s: the cascade optimisation of three orders
 def test_a_dimension_free_lowpass_spec_is_designed_and_met(tmp_path):
-    spec = lowpass(goal_margin_db=0.1, budget=6)
+    spec = lowpass(goal_margin_db=0.05, budget=6)
     res = design_filter(spec, out=tmp_path / "out", cache_dir=tmp_path / "cache")
     s = res.summary()
-    assert s["passed"] and s["worst_margin_db"] >= 0.1, s  # measured +0.16 dB in 3 runs
+    assert s["passed"] and s["worst_margin_db"] >= 0.05, s  # measured +0.11 dB in 3 runs (N = 11)
     stepped = res.search["stepped"]
     assert stepped["order"] % 2 == 1 and len(stepped["fine_history"]) <= 6
     # the first full-wave run is the cascade optimum: the gap space mapping closed
