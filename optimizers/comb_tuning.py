@@ -259,7 +259,7 @@ def retarget(
     """
     from scipy.optimize import minimize
 
-    from rfdesign.optimizers.masks import MaskSet
+    from rfdesign.optimizers.masks import MaskSet, soft_min
     from rfdesign.optimizers.synthesis.matrix import CouplingMatrix
 
     judge = MaskSet(masks, f_ghz, w)
@@ -281,8 +281,7 @@ def retarget(
     x_ref = None if reference is None else x_of(reference)
 
     def cost(x: np.ndarray) -> float:  # minus a soft minimum of the band margins
-        m = margins(x)
-        soft = m.min() - temperature_db * np.log(np.sum(np.exp(-(m - m.min()) / temperature_db)))
+        soft = soft_min(margins(x), temperature_db)
         if enough_db is not None:
             soft = min(soft, enough_db)
         pull = 0.0

@@ -191,6 +191,18 @@ class Mask:
         return None
 
 
+def soft_min(margins: np.ndarray, temperature_db: float = 0.1) -> float:
+    """A smooth minimum of ``margins`` (dB): ``min - T log(sum exp(-(m - min) / T))``.
+
+    Below the hard minimum by at most ``T log(len(margins))``; an optimiser on it sees every
+    band that nearly binds, not only the worst (a simplex stalls on the kinks of a hard
+    minimum over bands).
+    """
+    m = np.asarray(margins, float)
+    lo = float(m.min())
+    return lo - temperature_db * float(np.log(np.sum(np.exp(-(m - lo) / temperature_db))))
+
+
 def band_sampling(
     f_ghz: np.ndarray, f_lo: float, f_hi: float
 ) -> tuple[scipy.sparse.csr_array, np.ndarray]:

@@ -32,7 +32,7 @@ import numpy as np
 from rfdesign.layouts.feeds import microstrip_line
 from rfdesign.layouts.stepped import SteppedLine
 from rfdesign.layouts.substrate import Substrate
-from rfdesign.optimizers.masks import Mask, MaskSet
+from rfdesign.optimizers.masks import Mask, MaskSet, soft_min
 
 R0_OHM = 50.0
 """Port impedance the prototype is scaled to, ohm."""
@@ -298,13 +298,6 @@ def optimise_lengths(
     out = SteppedLine(tuple(round(float(v), 4) for v in lengths), line.widths_mm)
     margins = band_margins(out)
     return LineOptimum(out, float(min(margins.values())), margins, count)
-
-
-def soft_min(margins: np.ndarray, temperature_db: float = 0.1) -> float:
-    """A smooth minimum of ``margins`` (dB): ``min - T log(sum exp(-(m - min) / T))``."""
-    m = np.asarray(margins, float)
-    lo = float(m.min())
-    return lo - temperature_db * float(np.log(np.sum(np.exp(-(m - lo) / temperature_db))))
 
 
 def minimise_lengths(

@@ -35,9 +35,11 @@ from typing import Any
 
 import numpy as np
 
+from rfdesign.core.db import s_db
 from rfdesign.evaluation import spec_mask_set, spec_masks
 from rfdesign.layouts.feeds import microstrip_width_mm
 from rfdesign.layouts.stepped import SteppedLine
+from rfdesign.optimizers.masks import soft_min
 from rfdesign.optimizers.stepped_design import (
     CascadeModel,
     LineOptimum,
@@ -49,7 +51,6 @@ from rfdesign.optimizers.stepped_design import (
     minimise_lengths,
     optimise_lengths,
     ripple_db,
-    soft_min,
 )
 from rfdesign.spec import FilterSpec
 
@@ -209,9 +210,7 @@ def design_stepped(
     floor11 = min(m.limit_db for m in masks if m.quantity == "s11") - FLOOR_BELOW_DB
 
     def response(net) -> np.ndarray:
-        s21 = np.maximum(20 * np.log10(np.abs(net.s[:, 1, 0]) + 1e-30), floor21)
-        s11 = np.maximum(20 * np.log10(np.abs(net.s[:, 0, 0]) + 1e-30), floor11)
-        return np.concatenate([s21, s11])
+        return np.concatenate([s_db(net.s[:, 1, 0], floor21), s_db(net.s[:, 0, 0], floor11)])
 
     def objective(r: np.ndarray) -> float:  # minus a smooth worst margin (dB)
         s21, s11 = r[: f.size], r[f.size :]

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from rfdesign.core.db import s_db
 from rfdesign.evaluation import spec_mask_set
 from rfdesign.spec import FilterSpec
 
@@ -95,7 +96,7 @@ def wilson_interval(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
 
 
 def _db(s: np.ndarray) -> np.ndarray:
-    return np.maximum(20 * np.log10(np.abs(s) + 1e-300), FLOOR_DB)
+    return s_db(s, FLOOR_DB)
 
 
 def monte_carlo(
