@@ -448,8 +448,7 @@ def design_comb_filter(
         ValueError: A spec the comb cannot serve (named), before any full-wave run.
     """
     from rfdesign.design.parametric import parametric_result
-    from rfdesign.design.verify import make_verifier, verification_settings
-    from rfdesign.solvers.base import ResultCache, get_solver_class
+    from rfdesign.design.verify import design_solver
 
     verify = verify or spec.solver.name
     if verify not in ("openems", "palace"):
@@ -466,19 +465,11 @@ def design_comb_filter(
         min_gap_mm=d.min_gap_mm,
     )
     say = progress or (lambda *a: None)
-    cache = ResultCache(cache_dir) if cache_dir else None
-    from rfdesign.design.verify import default_cache_dir
-
-    cache = cache or ResultCache(default_cache_dir())
-    cls = get_solver_class(verify)
     solvers: dict[str, Any] = {}
 
     def simulate_at(mesh: str, layout, f):
         if mesh not in solvers:
-            s = verification_settings(spec, verify, preset=mesh)
-            if hasattr(s, "error_estimate"):
-                s = dataclasses.replace(s, error_estimate=False)
-            solvers[mesh] = cls(s, cache=cache)
+            solvers[mesh] = design_solver(spec, verify, cache_dir, preset=mesh)
         return solvers[mesh].simulate(layout, spec.frequencies_ghz() if f is None else f)
 
     count = [0]
@@ -498,28 +489,15 @@ def design_comb_filter(
     design = design_comb(spec, simulate_at, settings, on_run)
     sub = spec.substrate.to_substrate()
     layout = design.comb.layout(sub, design.curves.setup.feed_width_mm, name=f"{spec.name}-comb")
-    solver, verified_by = make_verifier(spec, verify, cache_dir)
-    say("verify", 0, 1)
-    verified = solver.simulate(layout, spec.frequencies_ghz())
-    say("verify", 1, 1)
-    predicted = matrix_network(design.matrix, spec.frequencies_ghz())
-    tolerance = None
-    if spec.design.tolerance_um > 0:
-        say("tolerance", 0, 1)
-        tolerance = comb_tolerance(spec, design, verified)
-        say("tolerance", 1, 1)
     return parametric_result(
         spec,
         layout=layout,
-        predicted=predicted,
-        verified=verified,
-        verified_by=verified_by,
-        solver=solver,
+        predicted=matrix_network(design.matrix, spec.frequencies_ghz()),
         verify=verify,
-        search={
-            **_search_record(design, settings),
-            "tolerance": None if tolerance is None else tolerance.to_dict(),
-        },
+        cache_dir=cache_dir,
+        progress=say,
+        tolerance=lambda verified: comb_tolerance(spec, design, verified),
+        search=_search_record(design, settings),
         model="coupling-matrix model (the final target matrix)",
         design_runs=design.fullwave_runs,
         wall_s=design.wall_s,

@@ -10,12 +10,11 @@ flagged ``fails-with-conductor-loss``.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rfdesign.design.verify import make_verifier, run_record
+from rfdesign.design.verify import design_solver, make_verifier, run_record
 from rfdesign.evaluation import evaluate_network
 from rfdesign.layouts.layout import Layout
 from rfdesign.optimizers.masks import SpecReport
@@ -110,9 +109,8 @@ def loss_check(
 
     The mesh-error estimate is not repeated (the mesh is the verification's).
     """
-    solver, by = make_verifier(spec, verify, cache_dir)
-    settings = dataclasses.replace(solver.settings, conductor=LOSSY, error_estimate=False)
-    solver = type(solver)(settings, cache=solver.cache)
+    _, by = make_verifier(spec, verify, cache_dir)
+    solver = design_solver(spec, verify, cache_dir, conductor=LOSSY)
     net = solver.simulate(layout, spec.frequencies_ghz())
     s = spec.substrate
     metal = f"{s.metal_thickness_um:g} um, {s.conductivity_s_per_m:.3g} S/m" + (

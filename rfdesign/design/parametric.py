@@ -7,6 +7,8 @@ search record, its coarse model's prediction and how many solver runs it took.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from rfdesign.evaluation import evaluate_network
@@ -19,27 +21,31 @@ def parametric_result(
     *,
     layout: Layout,
     predicted: Any,
-    verified: Any,
-    verified_by: str | None,
-    solver: Any,
     verify: str,
+    cache_dir: str | Path | None,
+    progress: Callable[[str, int, int], None],
+    tolerance: Callable[[Any], Any],
     search: dict,
     model: str,
     design_runs: int,
     wall_s: float,
     solver_s: float,
 ) -> Any:
-    """The :class:`~rfdesign.design.result.DesignResult` of a parametric design.
+    """Verify a parametric design, judge its tolerance and return its ``DesignResult``.
+
+    The layout is run on the spec's solver and mesh (with its mesh-error estimate where the
+    solver has one); ``design.tolerance_um > 0`` adds the Monte Carlo yield
+    (:mod:`rfdesign.design.tolerance`) to the search record.
 
     Args:
         spec: The spec.
         layout: The designed layout.
         predicted: The coarse model's network of it.
-        verified: The verifying solver's network.
-        verified_by: Its description.
-        solver: The verifying solver (for its settings).
-        verify: Its registry name.
-        search: The method's record (algorithm, history, its own keys, tolerance...).
+        verify: The verifying solver's registry name.
+        cache_dir: The result cache (default: the shared one).
+        progress: ``(stage, done, total)`` callback.
+        tolerance: ``verified network -> ToleranceResult`` of the method's tuned model.
+        search: The method's record (algorithm, history, its own keys...).
         model: What ``predicted`` is, for the report.
         design_runs: Solver runs the design itself took (cache hits included).
         wall_s: Wall time of the design.
@@ -48,9 +54,19 @@ def parametric_result(
     from rfdesign.core.version import __version__
     from rfdesign.design import sensitivity
     from rfdesign.design.result import DesignResult
-    from rfdesign.design.verify import run_record
+    from rfdesign.design.verify import make_verifier, run_record
     from rfdesign.solvers.base import get_solver_class
 
+    solver, verified_by = make_verifier(spec, verify, cache_dir)
+    progress("verify", 0, 1)
+    verified = solver.simulate(layout, spec.frequencies_ghz())
+    progress("verify", 1, 1)
+    if spec.design.tolerance_um > 0:
+        progress("tolerance", 0, 1)
+        search = {**search, "tolerance": tolerance(verified).to_dict()}
+        progress("tolerance", 1, 1)
+    else:
+        search = {**search, "tolerance": None}
     sens, corner = sensitivity.not_computed(layout.grid)
     info = verified.rfdesign_info or {}
     # the spec's mesh is the design's last run (from the cache); a mesh-error estimate adds

@@ -104,6 +104,9 @@ class SteppedDesign:
 
     Attributes:
         line: The final line.
+        requirements: The masks' ``(cutoff GHz, stop edge GHz, rejection dB, return loss
+            dB)`` (:func:`lowpass_requirements`).
+        feed_width_mm: The 50-ohm feed width the line is drawn with, mm.
         order: Its number of sections.
         g: The Chebyshev prototype of that order.
         ripple_db: The prototype's passband ripple, dB.
@@ -119,6 +122,8 @@ class SteppedDesign:
     """
 
     line: SteppedLine
+    requirements: tuple[float, float, float, float]
+    feed_width_mm: float
     order: int
     g: tuple[float, ...]
     ripple_db: float
@@ -228,7 +233,6 @@ def design_stepped(
         return response(coarse(SteppedLine(tuple(float(v) for v in x * p[kind]), start.widths_mm)))
 
     history: list[dict] = []
-    phase = ["ism"]
     solver_s = [0.0]
 
     def fine(x: np.ndarray) -> np.ndarray:
@@ -238,7 +242,7 @@ def design_stepped(
         r = response(net)
         margin = float(judge.margins(r[f.size :], r[: f.size]).min())
         history.append(
-            {"lengths_mm": list(ln.lengths_mm), "worst_margin_db": margin, "step": phase[0]}
+            {"lengths_mm": list(ln.lengths_mm), "worst_margin_db": margin, "step": "ism"}
         )
         if on_run is not None:
             on_run(len(history), margin)
@@ -281,6 +285,8 @@ def design_stepped(
     )
     return SteppedDesign(
         line=line,
+        requirements=(fc, fs, rejection, rl),
+        feed_width_mm=feed,
         order=n,
         g=tuple(g),
         ripple_db=ripple,
@@ -332,9 +338,9 @@ def line_tolerance(spec: FilterSpec, design: SteppedDesign, verified, cascade: C
     )
 
 
-def _how_lines(design: SteppedDesign, spec: FilterSpec) -> list[str]:
+def _how_lines(design: SteppedDesign) -> list[str]:
     """The report's account of how the line was found."""
-    fc, fs, rejection, rl = lowpass_requirements(spec)
+    fc, fs, rejection, rl = design.requirements
     w = design.widths
     lines = [
         f"- masks: low-pass, cutoff {fc:g} GHz, return loss {rl:.1f} dB, {rejection:.1f} dB "
@@ -381,13 +387,7 @@ def design_stepped_filter(
         ValueError: A spec the stepped line cannot serve (named), before any solver run.
     """
     from rfdesign.design.parametric import parametric_result
-    from rfdesign.design.verify import (
-        NO_VERIFICATION,
-        default_cache_dir,
-        make_verifier,
-        verification_settings,
-    )
-    from rfdesign.solvers.base import ResultCache, get_solver_class
+    from rfdesign.design.verify import NO_VERIFICATION, design_solver
 
     verify = verify or spec.solver.name
     if verify == NO_VERIFICATION:
@@ -398,13 +398,7 @@ def design_stepped_filter(
         goal_db=d.goal_margin_db, max_runs=d.budget, min_line_mm=d.min_line_mm
     )
     say = progress or (lambda *a: None)
-    cache = ResultCache(cache_dir) if cache_dir else ResultCache(default_cache_dir())
-    s = verification_settings(spec, verify)
-    if hasattr(s, "error_estimate"):
-        import dataclasses
-
-        s = dataclasses.replace(s, error_estimate=False)
-    tuner = get_solver_class(verify)(s, cache=cache)
+    tuner = design_solver(spec, verify, cache_dir)
 
     def on_run(i: int, margin: float) -> None:
         log.info("stepped: full-wave run %d: worst margin %+.2f dB", i, margin)
@@ -414,27 +408,16 @@ def design_stepped_filter(
         spec, lambda lay: tuner.simulate(lay, spec.frequencies_ghz()), settings, on_run
     )
     sub = spec.substrate.to_substrate()
-    fc = lowpass_requirements(spec)[0]
-    layout = design.line.layout(sub, microstrip_width_mm(sub, 50.0, fc), f"{spec.name}-stepped")
-    solver, verified_by = make_verifier(spec, verify, cache_dir)
-    say("verify", 0, 1)
-    verified = solver.simulate(layout, spec.frequencies_ghz())
-    say("verify", 1, 1)
+    layout = design.line.layout(sub, design.feed_width_mm, f"{spec.name}-stepped")
     cascade = CascadeModel(sub, spec.frequencies_ghz())
-    predicted = cascade(design.line)
-    tolerance = None
-    if d.tolerance_um > 0 and verified is not None:
-        say("tolerance", 0, 1)
-        tolerance = line_tolerance(spec, design, verified, cascade)
-        say("tolerance", 1, 1)
     return parametric_result(
         spec,
         layout=layout,
-        predicted=predicted,
-        verified=verified,
-        verified_by=verified_by,
-        solver=solver,
+        predicted=cascade(design.line),
         verify=verify,
+        cache_dir=cache_dir,
+        progress=say,
+        tolerance=lambda verified: line_tolerance(spec, design, verified, cascade),
         search={
             "algorithm": "stepped: Chebyshev ladder -> stepped-impedance line -> lengths on the "
             "microstrip cascade -> implicit space mapping",
@@ -442,7 +425,7 @@ def design_stepped_filter(
             "seed": None,
             "on_solver": True,
             "history": [[i + 1, h["worst_margin_db"]] for i, h in enumerate(design.fine_history)],
-            "how_lines": _how_lines(design, spec),
+            "how_lines": _how_lines(design),
             "stepped": {
                 "line": design.line.to_dict(),
                 "coarse_line": design.coarse_line.to_dict(),
@@ -458,7 +441,6 @@ def design_stepped_filter(
                 "fine_history": design.fine_history,
             },
             "reason": design.reason,
-            "tolerance": None if tolerance is None else tolerance.to_dict(),
             "settings": asdict(settings),
             "refine": None,
         },

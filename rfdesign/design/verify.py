@@ -255,6 +255,29 @@ def make_verifier(
     return solver, f"{verify} ({getattr(settings, 'preset', 'default')}{housing})"
 
 
+def design_solver(
+    spec: FilterSpec,
+    verify: str,
+    cache_dir: str | Path | None = None,
+    *,
+    preset: str | None = None,
+    **overrides: Any,
+) -> Any:
+    """The spec's solver for runs inside a design: as it verifies, without a mesh-error run.
+
+    A design's own runs (tuning, space mapping, a loss check on the verified mesh) want one
+    run each; the verification adds the estimate. ``overrides`` replace settings (e.g.
+    ``conductor="sheet"``).
+    """
+    from rfdesign.solvers.base import ResultCache, get_solver_class
+
+    settings = verification_settings(spec, verify, preset=preset)
+    if hasattr(settings, "error_estimate"):
+        overrides = {"error_estimate": False, **overrides}
+    settings = dataclasses.replace(settings, **overrides)
+    return get_solver_class(verify)(settings, cache=ResultCache(cache_dir or default_cache_dir()))
+
+
 @dataclass(frozen=True)
 class Candidates:
     """The search's candidates, predicted and (where a solver verifies) simulated.
