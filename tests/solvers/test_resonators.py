@@ -4,9 +4,11 @@ import numpy as np
 import pytest
 
 from rfdesign.solvers.resonators import (
+    FittedPole,
     Resonance,
     coupling_coefficient,
     fit_resonance,
+    merge_unresolved,
     split_peaks,
 )
 
@@ -46,3 +48,20 @@ def test_a_response_without_a_peak_is_refused():
         fit_resonance(F, np.linspace(0.1, 0.9, F.size).astype(complex))
     with pytest.raises(ValueError, match="need 2"):
         split_peaks(F, lorentzian(F, 40.0, 50.0, 0.5))
+
+
+def test_a_peak_split_into_two_close_poles_counts_once():
+    # what a fit with spare poles once gave on CI: a pole pair 7 MHz apart with nearly
+    # opposite residues beside the real 40.5 and 44.3 GHz resonances (k came out 0.0002)
+    sigma = 2 * np.pi * 40.5e9 / (2 * 400)
+    pair = [
+        FittedPole(40.500, 400.0, 5.0e9 + 0.0j, sigma),
+        FittedPole(40.507, 400.0, -4.9e9 + 0.0j, sigma),
+    ]
+    real = [FittedPole(40.55, 380.0, 1.0e9j, sigma), FittedPole(44.35, 300.0, 1.0e9j, sigma)]
+    merged = merge_unresolved(pair + real)
+    # the three poles within one bandwidth of 40.5 GHz become one
+    assert [round(p.f_ghz, 2) for p in merged] == [40.55, 44.35]
+    # two poles farther apart than their half bandwidths stay two
+    apart = [FittedPole(40.0, 100.0, 1.0 + 0j, 1.0), FittedPole(41.0, 100.0, 1.0 + 0j, 1.0)]
+    assert len(merge_unresolved(apart)) == 2
