@@ -12,7 +12,12 @@ resumes; each design's report, layout and tuning table are written to
 ``benchmarks/results/comb.md`` (what ``make bench BENCH=comb`` writes)::
 
     make bench BENCH=comb           # or: .venv/bin/python benchmarks/bench_comb.py [SPEC ...]
+    .venv/bin/python benchmarks/bench_comb.py --suite   # the synthesis issue's specs (SUITE)
     .venv/bin/python benchmarks/bench_comb.py --table   # the table from the stored rows
+
+The suite's specs hold masks and substrate only and are designed with ``design.method:
+auto``: a spec whose class has no topology (a band-stop) or that its topology refuses before
+any run gets a "not designed" row with the reason, never a traceback.
 
 Two times: the solver time of every run the design used, as each was first computed (what
 the design costs on this machine from an empty cache, runs one after another), and the wall
@@ -29,6 +34,33 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "results" / "comb_design"
 SPECS = ("ka_bandpass_comb", "ka_highpass_comb", "lowpass_6ghz_stepped")
+SUITE = tuple(
+    f"synthesis/{n}"
+    for n in (
+        "bandstop_38ghz",
+        "lowpass_8ghz",
+        "ku_bandpass_20pc",
+        "ka_bandpass_asymmetric",
+        "q_bandpass_8pc",
+        "x_bandpass_5pc",
+        "k_bandpass_2pc",
+    )
+)
+"""The synthesis issue's specs (masks and substrate only), designed with ``design.method:
+auto`` (``--suite``): the tool picks the topology or says why there is none."""
+
+
+def not_designed(name: str, method: str, reason: str, t0: float) -> dict:
+    """The row of a spec the tool did not design (no topology, or refused before any run)."""
+    return {
+        "spec": name,
+        "method": method,
+        "passed": False,
+        "designed": False,
+        "reason": reason,
+        "fullwave_runs": 0,
+        "wall_s": time.perf_counter() - t0,
+    }
 
 
 def design_one(name: str) -> dict:
@@ -37,13 +69,21 @@ def design_one(name: str) -> dict:
     from rfdesign.spec import load_spec
 
     spec = load_spec(ROOT / "examples" / f"{name}.yaml")
+    if spec.design.method == "pixel":  # a suite spec: masks and substrate only
+        spec = spec.model_copy(update={"design": spec.design.model_copy(update={"method": "auto"})})
     out = OUT / name
     t0 = time.perf_counter()
 
     def say(stage: str, done: int, total: int) -> None:
         print(f"  {name}: {stage} {done}/{total} ({time.perf_counter() - t0:.0f} s)", flush=True)
 
-    res = design_filter(spec, out=out, cache_dir=OUT / "cache", progress=say)
+    try:
+        res = design_filter(spec, out=out, cache_dir=OUT / "cache", progress=say)
+    except ValueError as exc:  # no topology, or a spec the topology refuses before any run
+        row = not_designed(name, spec.design.method, str(exc), t0)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "bench_row.json").write_text(json.dumps(row, indent=1))
+        return row
     s = res.summary()
     if "comb" in res.search:  # design.method comb
         tuning = res.search["tuning"]
@@ -106,6 +146,12 @@ def table(rows: list[dict]) -> str:
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
+        if not r.get("designed", True):
+            lines.append(
+                f"| {r['spec']} | {r['method']} | not designed | - | - | - | - | - | - | 0 | 0 "
+                f"| 0 | 0.0 | {r['wall_s']:.0f} | {r['reason']} |"
+            )
+            continue
         verdict = "MEETS" if r["passed"] else "does not meet"
         unc = "-" if r["uncertainty_db"] is None else f"{r['uncertainty_db']:.2f}"
         gold = "-" if r["lossy_margin_db"] is None else f"{r['lossy_margin_db']:+.2f}"
@@ -123,10 +169,14 @@ def table(rows: list[dict]) -> str:
 if __name__ == "__main__":
     from run import RESULTS, machine
 
+    stored = [n for n in (*SPECS, *SUITE) if (OUT / n / "bench_row.json").exists()]
     if sys.argv[1:] == ["--table"]:  # the table again from the stored rows, no design run
-        md = table([json.loads((OUT / n / "bench_row.json").read_text()) for n in SPECS])
+        md = table([json.loads((OUT / n / "bench_row.json").read_text()) for n in stored])
     else:
-        md = run(sys.argv[1:] or None)
+        names = list(SUITE) if sys.argv[1:] == ["--suite"] else sys.argv[1:] or None
+        run(names)
+        stored = [n for n in (*SPECS, *SUITE) if (OUT / n / "bench_row.json").exists()]
+        md = table([json.loads((OUT / n / "bench_row.json").read_text()) for n in stored])
     text = f"# benchmark: filters designed from the masks\n\nMachine: {machine()}\n\n{md}\n"
     (RESULTS / "comb.md").write_text(text)
     print(text)

@@ -121,6 +121,8 @@ def space_map(
     | None = None,
     patience: int | None = None,
     min_gain: float = 0.0,
+    extract_from: Literal["last", "all"] = "last",
+    preassigned_bounds: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> SpaceMappingResult:
     """Refine a design with a coarse model and at most ``max_fine`` fine evaluations.
 
@@ -144,6 +146,11 @@ def space_map(
             model, e.g. a mesh that snaps to the geometry, otherwise spends its whole budget
             on steps below its noise).
         min_gain: See ``patience``.
+        extract_from: ``"ism"``: calibrate ``p`` on the last fine run only (Bandler et al.),
+            or on every fine run so far (a least-squares fit over all of them: with several
+            preassigned parameters one run may not pin them down, and a calibration that
+            explains every run does not swing from step to step).
+        preassigned_bounds: ``(lower, upper)`` of ``p`` (``"ism"``; default unbounded).
 
     Returns:
         The :class:`SpaceMappingResult`.
@@ -227,8 +234,17 @@ def space_map(
             r_f, u = run_fine(x, step="osm")
         mapping = {"output_shift": (r_f - coarse_at(x)).tolist()}
     else:  # ism
+        runs: list[tuple[np.ndarray, np.ndarray]] = []
+        p_bounds = preassigned_bounds or (-np.inf, np.inf)
         while True:
-            p = _extract(lambda q, x=x: np.asarray(coarse(x, q), float), r_f, p, (-np.inf, np.inf))
+            runs.append((x.copy(), r_f))
+            fit = runs if extract_from == "all" else runs[-1:]
+
+            def stacked(q: np.ndarray, fit=fit) -> np.ndarray:
+                return np.concatenate([np.asarray(coarse(xk, q), float) for xk, _ in fit])
+
+            target_r = np.concatenate([rk for _, rk in fit])
+            p = _extract(stacked, target_r, p, p_bounds)
             history[-1]["preassigned"] = p.tolist()
             if not going() or u <= target:
                 break

@@ -333,10 +333,13 @@ class SolverSettings(SpecModel):
 class DesignSettings(SpecModel):
     """How the layout is found: a pixel search, or a parametric topology sized from the spec."""
 
-    method: Literal["pixel", "comb", "stepped"] = Field(
+    method: Literal["pixel", "comb", "stepped", "auto"] = Field(
         default="pixel",
         description=(
-            "'pixel': search the grid's pixels (surrogate, GA, verification); 'comb': size a "
+            "'pixel': search the grid's pixels (surrogate, GA, verification); 'auto': the "
+            "topology for the masks' filter class (band-pass and high-pass: comb; low-pass: "
+            "stepped; band-stop and multi-band: none yet, the design ends with a report that "
+            "says so, before any full-wave run); 'comb': size a "
             "comb of parallel half-wave strips in the channel housing from the synthesised "
             "coupling matrix through EM design curves and tune it full-wave; 'stepped': a "
             "low-pass stepped-impedance line from the Chebyshev ladder, its lengths optimised "

@@ -42,6 +42,12 @@ from rfdesign.core.paths import check_writable_dir
 from rfdesign.core.progress import TenthSteps
 from rfdesign.core.version import __version__
 from rfdesign.design import loss, sensitivity
+from rfdesign.design.choose import (
+    DesignNotPossible,
+    choose_method,
+    resolved,
+    write_not_possible,
+)
 from rfdesign.design.evaluator import SearchModel, search_model
 from rfdesign.design.refine import RefineResult
 from rfdesign.design.result import DesignResult
@@ -155,6 +161,14 @@ def design_filter(
     check_writable_dir(opts.cache_dir or default_cache_dir(), "cache_dir")
     verify = opts.verify or spec.solver.name
     say = _progress_with_log(progress)
+    if spec.design.method == "auto":
+        choice = choose_method(spec)
+        if choice.method is None:  # a report that says why, then the one-line error
+            if out is not None:
+                write_not_possible(spec, choice, out)
+            raise DesignNotPossible(choice)
+        log.info("design.method auto: %s", choice.why)
+        spec = resolved(spec)
     if spec.design.method in ("comb", "stepped"):
         if spec.design.method == "comb":
             from rfdesign.design.comb import design_comb_filter as parametric
