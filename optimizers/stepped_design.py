@@ -206,17 +206,14 @@ class CascadeModel:
         self._freq = skrf.Frequency.from_f(self.f_ghz, unit="GHz")
         self._media: dict[float, object] = {}
 
-    def _medium(self, width_mm: float, z_factor: float = 1.0):
+    def _medium(self, width_mm: float):
         import skrf
 
-        key = (round(width_mm, 6), round(z_factor, 9))
+        key = round(width_mm, 6)
         if key not in self._media:
             m = microstrip_line(self.substrate, width_mm, self.f_ghz)
             self._media[key] = skrf.media.DefinedGammaZ0(
-                frequency=self._freq,
-                gamma=m.gamma,
-                z0=m.z0_characteristic * z_factor,
-                z0_port=R0_OHM,
+                frequency=self._freq, gamma=m.gamma, z0=m.z0_characteristic, z0_port=R0_OHM
             )
         return self._media[key]
 
@@ -224,25 +221,11 @@ class CascadeModel:
         """The line's 2-port network (``skrf.Network``) at the model's frequencies."""
         return self.sections(line.full_lengths_mm, line.full_widths_mm)
 
-    def sections(
-        self,
-        lengths_mm: Sequence[float],
-        widths_mm: Sequence[float],
-        z_factors: Sequence[float] | None = None,
-    ):
-        """Any sequence of sections, port 1 to port 2 (not necessarily symmetric), mm.
-
-        Args:
-            lengths_mm: Section lengths, mm.
-            widths_mm: Section widths, mm.
-            z_factors: Each section's characteristic impedance as a multiple of the
-                microstrip formula's (space mapping calibrates them: a housing's lid and
-                walls and the mesh change a line's impedance; default 1).
-        """
-        factors = [1.0] * len(lengths_mm) if z_factors is None else z_factors
+    def sections(self, lengths_mm: Sequence[float], widths_mm: Sequence[float]):
+        """Any sequence of sections, port 1 to port 2 (not necessarily symmetric), mm."""
         net = None
-        for length, width, zf in zip(lengths_mm, widths_mm, factors, strict=True):
-            sec = self._medium(float(width), float(zf)).line(float(length) * 1e-3, unit="m")
+        for length, width in zip(lengths_mm, widths_mm, strict=True):
+            sec = self._medium(float(width)).line(float(length) * 1e-3, unit="m")
             net = sec if net is None else net**sec
         net.name = "microstrip cascade"
         return net

@@ -74,9 +74,6 @@ MIN_GAIN_DB = 0.05
 """The full-wave stage stops when its best worst margin has not grown by ``MIN_GAIN_DB`` over
 the last ``PATIENCE`` runs (openEMS's standard mesh moves a margin by a few tenths of a dB
 between lengths 5 um apart: its mesh lines snap to the edges)."""
-CALIBRATION_RANGE = 2.0
-"""The calibrated length and impedance factors stay within 1/2 and 2 (beyond, the cascade is
-not the line any more; short wide sections otherwise trade length against impedance freely)."""
 COARSE_EVALUATIONS = 1500
 """Most cascade evaluations per re-optimisation of the calibrated coarse model."""
 FLOOR_BELOW_DB = 10.0
@@ -117,8 +114,6 @@ class SteppedDesign:
         coarse: Per order tried, the cascade's optimum.
         coarse_line: The cascade optimum the full-wave stage started from.
         scales: The calibrated electrical-length factors of the wide and narrow sections.
-        impedance_scales: The calibrated characteristic-impedance factors of the wide and
-            narrow sections.
         fine_history: Per full-wave run: lengths (mm) and worst margin (dB).
         fullwave_runs: Full-wave runs of the space mapping (cache hits included).
         reason: Why it ended.
@@ -136,7 +131,6 @@ class SteppedDesign:
     coarse: list[tuple[int, LineOptimum]]
     coarse_line: SteppedLine
     scales: tuple[float, float] = (1.0, 1.0)
-    impedance_scales: tuple[float, float] = (1.0, 1.0)
     fine_history: list[dict] = field(default_factory=list)
     fullwave_runs: int = 0
     reason: str = ""
@@ -230,18 +224,13 @@ def design_stepped(
     def line_of(x: np.ndarray) -> SteppedLine:  # as drawn: 0.1 um
         return SteppedLine(tuple(round(float(v), 4) for v in x), start.widths_mm)
 
-    # implicit space mapping: the cascade's electrical lengths and impedances of the wide and
-    # of the narrow sections get one factor each (the steps' capacitance, the narrow line's
-    # field and the housing's lid and walls, which the cascade leaves out, act on them as a
-    # whole), fitted to every full-wave run so far. Lengths alone left the return-loss ripple's
-    # level to chance: the low-pass stalled at |S11| -14.65 dB against -15 dB.
+    # implicit space mapping: the cascade's electrical lengths of the wide and of the narrow
+    # sections get one factor each, calibrated on every full-wave run (the steps' capacitance
+    # and the narrow line's field, which the cascade leaves out, act on them as a whole)
     kind = np.array([0 if w == widths.low_mm else 1 for w in start.widths_mm])
 
     def calibrated(x: np.ndarray, p: np.ndarray) -> np.ndarray:
-        line = SteppedLine(tuple(float(v) for v in x * p[kind]), start.widths_mm)
-        half = p[2 + kind]  # impedance factors port 1 -> centre, mirrored like the lengths
-        z = np.concatenate([half, half[-2::-1]])
-        return response(coarse.sections(line.full_lengths_mm, line.full_widths_mm, z))
+        return response(coarse(SteppedLine(tuple(float(v) for v in x * p[kind]), start.widths_mm)))
 
     history: list[dict] = []
     solver_s = [0.0]
@@ -272,14 +261,12 @@ def design_stepped(
         max_fine=settings.max_runs,
         target=-settings.goal_db,
         bounds=(np.full(x0.size, settings.min_line_mm), 3.0 * x0),
-        preassigned=np.ones(4),
-        preassigned_bounds=(np.full(4, 1 / CALIBRATION_RANGE), np.full(4, CALIBRATION_RANGE)),
+        preassigned=np.ones(2),
         optimiser=optimiser,
         patience=PATIENCE,
         min_gain=MIN_GAIN_DB,
-        extract_from="all",
     )
-    scales = np.asarray(sm.mapping.get("preassigned", [1.0] * 4), float)
+    scales = np.asarray(sm.mapping.get("preassigned", [1.0, 1.0]), float)
     if history:  # the best run by its true worst margin (the objective is a smooth one)
         best_run = max(history, key=lambda h: h["worst_margin_db"])
         sm_x = np.array(best_run["lengths_mm"])
@@ -293,9 +280,8 @@ def design_stepped(
         else f"goal not met in {len(history)} full-wave runs: best worst margin "
         f"{max(h['worst_margin_db'] for h in history):+.2f} dB"
     ) + (
-        f"; the cascade calibrated: electrical lengths x{scales[0]:.4f} (wide sections), "
-        f"x{scales[1]:.4f} (narrow), impedances x{scales[2]:.4f} (wide), x{scales[3]:.4f} "
-        "(narrow)"
+        f"; the cascade's electrical lengths calibrated x{scales[0]:.4f} (wide sections), "
+        f"x{scales[1]:.4f} (narrow sections)"
     )
     return SteppedDesign(
         line=line,
@@ -308,7 +294,6 @@ def design_stepped(
         coarse=tried,
         coarse_line=start,
         scales=(float(scales[0]), float(scales[1])),
-        impedance_scales=(float(scales[2]), float(scales[3])),
         fine_history=history,
         fullwave_runs=len(history),
         reason=reason,
@@ -331,15 +316,15 @@ def line_tolerance(spec: FilterSpec, design: SteppedDesign, verified, cascade: C
     lengths = np.array(design.line.full_lengths_mm)
     widths = np.array(design.line.full_widths_mm)
     n = lengths.size
-    kind = np.array([0 if w == design.widths.low_mm else 1 for w in widths])
-    scale = np.asarray(design.scales)[kind]
-    z_scale = np.asarray(design.impedance_scales)[kind]
+    scale = np.array(
+        [design.scales[0] if w == design.widths.low_mm else design.scales[1] for w in widths]
+    )
 
     def model(moves: np.ndarray | None):
         if moves is None:
-            return cascade.sections(lengths * scale, widths, z_scale)
+            return cascade.sections(lengths * scale, widths)
         b, sides = moves[: n + 1], moves[n + 1 :].reshape(n, 2)
-        return cascade.sections((lengths + np.diff(b)) * scale, widths + sides.sum(axis=1), z_scale)
+        return cascade.sections((lengths + np.diff(b)) * scale, widths + sides.sum(axis=1))
 
     return monte_carlo(
         spec,
@@ -349,7 +334,7 @@ def line_tolerance(spec: FilterSpec, design: SteppedDesign, verified, cascade: C
         spec.design.tolerance_um,
         spec.design.yield_samples,
         spec.search.seed,
-        "microstrip cascade with the calibrated electrical lengths and impedances",
+        "microstrip cascade with the calibrated electrical lengths",
     )
 
 
@@ -449,7 +434,6 @@ def design_stepped_filter(
                 "ripple_db": design.ripple_db,
                 "widths": asdict(design.widths),
                 "scales": list(design.scales),
-                "impedance_scales": list(design.impedance_scales),
                 "coarse": [
                     {"order": n, "worst_margin_db": o.worst_margin_db, "evaluations": o.evaluations}
                     for n, o in design.coarse

@@ -144,3 +144,41 @@ def test_asm_meets_the_stub_filter_spec_in_eight_openems_runs(tmp_path):
     # objectives 5.15, 1.04, 0.12, 0.48, 1.58, 0.47, 0.58, -0.54 hover at the spec's edge)
     assert res.history[0]["fine_objective"] > 1.0
     assert res.met and res.n_fine <= 8
+
+
+def test_implicit_space_mapping_on_every_run_recovers_two_parameters():
+    # two preassigned parameters (cross-section and bevel) and one response value: one run
+    # cannot pin both down, two can; fitted to every run, the calibration is the fine model's
+    def coarse_bevel(x, p):
+        return np.array([p[0] * x[0] + p[1]])
+
+    res = space_map(
+        coarse_bevel,
+        fine_cheese,
+        [5.0],
+        volume_error,
+        "ism",
+        max_fine=6,
+        target=1e-6,
+        preassigned=[1.0, 0.0],
+        extract_from="all",
+    )
+    assert res.met and res.n_fine <= 3
+    np.testing.assert_allclose(res.mapping["preassigned"], [1.1, -0.3], atol=1e-6)
+    # bounds on the parameters hold even where the runs ask for more
+    bounded = space_map(
+        coarse_bevel,
+        fine_cheese,
+        [5.0],
+        volume_error,
+        "ism",
+        max_fine=3,
+        preassigned=[1.0, 0.0],
+        extract_from="all",
+        preassigned_bounds=([0.5, -0.1], [1.05, 0.1]),
+    )
+    assert all(
+        0.5 <= h["preassigned"][0] <= 1.05 and -0.1 <= h["preassigned"][1] <= 0.1
+        for h in bounded.history
+        if "preassigned" in h
+    )

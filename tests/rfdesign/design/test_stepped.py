@@ -48,7 +48,7 @@ def test_a_dimension_free_lowpass_spec_is_designed_and_met(tmp_path):
     spec = lowpass(goal_margin_db=0.05, budget=6)
     res = design_filter(spec, out=tmp_path / "out", cache_dir=tmp_path / "cache")
     s = res.summary()
-    assert s["passed"] and s["worst_margin_db"] >= 0.05, s  # measured +0.13 dB in 3 runs (N = 11)
+    assert s["passed"] and s["worst_margin_db"] >= 0.05, s  # measured +0.11 dB in 3 runs (N = 11)
     stepped = res.search["stepped"]
     assert stepped["order"] % 2 == 1 and len(stepped["fine_history"]) <= 6
     # the first full-wave run is the cascade optimum: the gap space mapping closed
