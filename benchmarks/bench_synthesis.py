@@ -139,8 +139,29 @@ def run() -> str:
             "(differential evolution over every coupling).",
             "",
             table_feasibility(),
+            "",
+            "## Designed from the masks",
+            "",
+            designs_table(),
         ]
     )
+
+
+def designs_table() -> str:
+    """The stored rows of ``make bench BENCH=comb`` (``bench_comb.py``).
+
+    What ``rfdesign design`` made of the dimension-free specs and of the suite above
+    (``--suite``); not re-run here (an hour of openEMS per band-pass).
+    """
+    import json
+
+    from bench_comb import OUT, SPECS, SUITE, table
+
+    names = [n for n in (*SPECS, *SUITE) if (OUT / n / "bench_row.json").exists()]
+    rows = [json.loads((OUT / n / "bench_row.json").read_text()) for n in names]
+    missing = [n for n in (*SPECS, *SUITE) if n not in names]
+    note = f"\n\nNot run yet: {', '.join(missing)}." if missing else ""
+    return table(rows) + note
 
 
 if __name__ == "__main__":
