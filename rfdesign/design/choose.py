@@ -92,18 +92,59 @@ def resolved(spec: FilterSpec) -> FilterSpec:
     return FilterSpec.model_validate({**spec.model_dump(), "design": design.model_dump()})
 
 
+class DesignStopped(ValueError):
+    """A parametric design stopped in a stage (a full-wave run that failed); the reason names it."""
+
+
 def write_not_possible(spec: FilterSpec, choice: MethodChoice, out: str | Path) -> Path:
     """``report.md`` and ``report.json`` for a spec the tool cannot design; returns the folder."""
+    return write_not_designed(
+        spec,
+        f"The masks describe a {choice.filter_class} filter; {choice.why}.",
+        choice.why,
+        out,
+        filter_class=choice.filter_class,
+        fullwave_runs=0,
+    )
+
+
+def write_not_designed(
+    spec: FilterSpec,
+    headline: str,
+    reason: str,
+    out: str | Path,
+    *,
+    filter_class: str | None = None,
+    fullwave_runs: int | None = None,
+) -> Path:
+    """``report.md`` and ``report.json`` of a design that ended without a layout.
+
+    Args:
+        spec: The spec.
+        headline: The report's first sentence after "Not designed.".
+        reason: Why, one line (also in ``report.json``).
+        out: The output folder (created).
+        filter_class: The masks' class, where known.
+        fullwave_runs: Full-wave runs made before it ended (``None``: unknown; every
+            completed run is in the result cache and a re-run resumes from it).
+
+    Returns:
+        The folder.
+    """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    runs = (
+        "No full-wave run was made."
+        if fullwave_runs == 0
+        else "Every full-wave run that completed is in the result cache: a re-run resumes there."
+    )
     md = [
         f"# Design report: {spec.name}",
         "",
-        f"**Not designed.** The masks describe a {choice.filter_class} filter; {choice.why}.",
+        f"**Not designed.** {headline}",
         "",
-        "No full-wave run was made. The synthesis of the masks (order, zeros, coupling matrix, "
-        "the resonator Q it needs) is available without a topology: "
-        f"`rfdesign synthesize {spec.name}.yaml`.",
+        f"{runs} The synthesis of the masks (order, zeros, coupling matrix, the resonator Q "
+        f"it needs) is available on its own: `rfdesign synthesize {spec.name}.yaml`.",
         "",
     ]
     (out / "report.md").write_text("\n".join(md))
@@ -111,9 +152,9 @@ def write_not_possible(spec: FilterSpec, choice: MethodChoice, out: str | Path) 
         "spec": spec.name,
         "passed": False,
         "designed": False,
-        "filter_class": choice.filter_class,
-        "reason": choice.why,
-        "fullwave_runs": 0,
+        "filter_class": filter_class,
+        "reason": reason,
+        "fullwave_runs": fullwave_runs,
     }
     (out / "report.json").write_text(json.dumps(summary, indent=1))
     return out

@@ -44,8 +44,10 @@ from rfdesign.core.version import __version__
 from rfdesign.design import loss, sensitivity
 from rfdesign.design.choose import (
     DesignNotPossible,
+    DesignStopped,
     choose_method,
     resolved,
+    write_not_designed,
     write_not_possible,
 )
 from rfdesign.design.evaluator import SearchModel, search_model
@@ -62,6 +64,7 @@ from rfdesign.design.verify import (
 )
 from rfdesign.evaluation import evaluate_network, spec_mask_set
 from rfdesign.optimizers.problems import PixelFilterProblem
+from rfdesign.solvers.base import SolverError
 from rfdesign.spec import FilterSpec
 
 log = logging.getLogger(__name__)
@@ -175,7 +178,16 @@ def design_filter(
         else:
             from rfdesign.design.stepped import design_stepped_filter as parametric
 
-        result = parametric(spec, verify=verify, cache_dir=opts.cache_dir, progress=say)
+        try:
+            result = parametric(spec, verify=verify, cache_dir=opts.cache_dir, progress=say)
+        except SolverError as exc:  # a stage's run failed: a report that says which, then why
+            reason = (
+                f"design.method {spec.design.method}: a full-wave run failed: "
+                + (str(exc).splitlines()[0])
+            )
+            if out is not None:
+                write_not_designed(spec, f"The design stopped: {reason}.", reason, out)
+            raise DesignStopped(reason) from exc
         if loss.applies(spec, verify, result.verified_run):
             say("loss check", 0, 1)
             result = result.with_loss_check(

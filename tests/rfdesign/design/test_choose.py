@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 from rfdesign.cli import app
 from rfdesign.design import design_filter
-from rfdesign.design.choose import DesignNotPossible, choose_method, resolved
+from rfdesign.design.choose import DesignNotPossible, DesignStopped, choose_method, resolved
 from rfdesign.spec import FilterSpec, load_spec
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
@@ -61,3 +61,17 @@ def test_the_cli_says_why_in_one_line_and_leaves_the_report(tmp_path):
     assert "no topology for a bandstop spec" in result.output
     assert "Traceback" not in result.output
     assert (tmp_path / "o" / "report.md").exists()
+
+
+def test_a_stage_whose_run_fails_ends_with_a_report_that_names_it(tmp_path):
+    # a feed too short for openEMS's absorber: the first design-curve run refuses to build
+    # (before openEMS starts), and the design ends with a report, not a traceback
+    spec = load_spec(EXAMPLES / "ka_highpass_comb.yaml")
+    short = spec.model_copy(
+        update={"solver": spec.solver.model_copy(update={"feed_length_mm": 0.9})}
+    )
+    with pytest.raises(DesignStopped, match="a full-wave run failed: openems: feed_length_mm"):
+        design_filter(short, out=tmp_path / "o", cache_dir=tmp_path / "c")
+    summary = json.loads((tmp_path / "o" / "report.json").read_text())
+    assert summary["designed"] is False and "feed_length_mm 0.9 is too short" in summary["reason"]
+    assert "The design stopped" in (tmp_path / "o" / "report.md").read_text()
