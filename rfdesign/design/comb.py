@@ -252,10 +252,23 @@ def tune_comb(
     nets: list[Any] = []
     reason = "run budget spent"
     done = False
+    seen: dict[tuple[str, str], int] = {}  # (mesh, comb) -> its run number
     for level, mesh in enumerate(ladder):
         last = level == len(ladder) - 1
         steps = 0
         while len(runs) < budget and (last or steps < settings.steps_per_mesh):
+            if (mesh, repr(comb)) in seen:
+                # the step led back to a comb already run on this mesh: the loop would cycle
+                # through cached runs to the end of its budget (seen on the Q-band suite spec,
+                # 47 repeats of two combs), so this mesh has given what it can
+                if last:
+                    reason = (
+                        f"no progress: the tuning step led back to the comb of run "
+                        f"{seen[(mesh, repr(comb))]} on {mesh}"
+                    )
+                    done = True
+                break
+            seen[(mesh, repr(comb))] = len(runs) + 1
             steps += 1
             t0 = time.perf_counter()
             net = simulate_at(mesh, comb.layout(sub, fw))
