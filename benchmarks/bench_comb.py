@@ -124,9 +124,22 @@ def design_one(name: str) -> dict:
     return row
 
 
+def stored_rows() -> tuple[list[dict], list[str]]:
+    """The stored bench rows, and the names of the specs with none (not run yet).
+
+    Every spec of :data:`SPECS` and :data:`SUITE` that has a ``bench_row.json``, in order.
+    """
+    names = (*SPECS, *SUITE)
+    done = [n for n in names if (OUT / n / "bench_row.json").exists()]
+    rows = [json.loads((OUT / n / "bench_row.json").read_text()) for n in done]
+    return rows, [n for n in names if n not in done]
+
+
 def run(names: list[str] | None = None) -> str:
-    """Design every spec (or ``names``) and return the Markdown table."""
-    return table([design_one(name) for name in names or SPECS])
+    """Design every spec (or ``names``) and return the table of every stored row."""
+    for name in names or SPECS:
+        design_one(name)
+    return table(stored_rows()[0])
 
 
 def table(rows: list[dict]) -> str:
@@ -169,14 +182,10 @@ def table(rows: list[dict]) -> str:
 if __name__ == "__main__":
     from run import RESULTS, machine
 
-    stored = [n for n in (*SPECS, *SUITE) if (OUT / n / "bench_row.json").exists()]
     if sys.argv[1:] == ["--table"]:  # the table again from the stored rows, no design run
-        md = table([json.loads((OUT / n / "bench_row.json").read_text()) for n in stored])
+        md = table(stored_rows()[0])
     else:
-        names = list(SUITE) if sys.argv[1:] == ["--suite"] else sys.argv[1:] or None
-        run(names)
-        stored = [n for n in (*SPECS, *SUITE) if (OUT / n / "bench_row.json").exists()]
-        md = table([json.loads((OUT / n / "bench_row.json").read_text()) for n in stored])
+        md = run(list(SUITE) if sys.argv[1:] == ["--suite"] else sys.argv[1:] or None)
     text = f"# benchmark: filters designed from the masks\n\nMachine: {machine()}\n\n{md}\n"
     (RESULTS / "comb.md").write_text(text)
     print(text)

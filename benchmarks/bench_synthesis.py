@@ -153,13 +153,9 @@ def designs_table() -> str:
     What ``rfdesign design`` made of the dimension-free specs and of the suite above
     (``--suite``); not re-run here (an hour of openEMS per band-pass).
     """
-    import json
+    from bench_comb import stored_rows, table
 
-    from bench_comb import OUT, SPECS, SUITE, table
-
-    names = [n for n in (*SPECS, *SUITE) if (OUT / n / "bench_row.json").exists()]
-    rows = [json.loads((OUT / n / "bench_row.json").read_text()) for n in names]
-    missing = [n for n in (*SPECS, *SUITE) if n not in names]
+    rows, missing = stored_rows()
     note = f"\n\nNot run yet: {', '.join(missing)}." if missing else ""
     return table(rows) + note
 

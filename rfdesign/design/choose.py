@@ -14,11 +14,14 @@ traceback.
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
 from rfdesign.evaluation import spec_masks
 from rfdesign.spec import FilterSpec
+
+log = logging.getLogger(__name__)
 
 TOPOLOGY = {"bandpass": "comb", "highpass": "comb", "lowpass": "stepped"}
 """The parametric method the tool uses per filter class."""
@@ -88,6 +91,7 @@ def resolved(spec: FilterSpec) -> FilterSpec:
     choice = choose_method(spec)
     if choice.method is None:
         raise DesignNotPossible(choice)
+    log.info("design.method auto: %s", choice.why)
     design = spec.design.model_copy(update={"method": choice.method})
     return FilterSpec.model_validate({**spec.model_dump(), "design": design.model_dump()})
 

@@ -257,18 +257,19 @@ def tune_comb(
         last = level == len(ladder) - 1
         steps = 0
         while len(runs) < budget and (last or steps < settings.steps_per_mesh):
-            if (mesh, repr(comb)) in seen:
+            key = (mesh, repr(comb))
+            if key in seen:
                 # the step led back to a comb already run on this mesh: the loop would cycle
                 # through cached runs to the end of its budget (seen on the Q-band suite spec,
                 # 47 repeats of two combs), so this mesh has given what it can
                 if last:
                     reason = (
                         f"no progress: the tuning step led back to the comb of run "
-                        f"{seen[(mesh, repr(comb))]} on {mesh}"
+                        f"{seen[key]} on {mesh}"
                     )
                     done = True
                 break
-            seen[(mesh, repr(comb))] = len(runs) + 1
+            seen[key] = len(runs) + 1
             steps += 1
             t0 = time.perf_counter()
             net = simulate_at(mesh, comb.layout(sub, fw))

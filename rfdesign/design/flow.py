@@ -45,7 +45,6 @@ from rfdesign.design import loss, sensitivity
 from rfdesign.design.choose import (
     DesignNotPossible,
     DesignStopped,
-    choose_method,
     resolved,
     write_not_designed,
     write_not_possible,
@@ -164,14 +163,12 @@ def design_filter(
     check_writable_dir(opts.cache_dir or default_cache_dir(), "cache_dir")
     verify = opts.verify or spec.solver.name
     say = _progress_with_log(progress)
-    if spec.design.method == "auto":
-        choice = choose_method(spec)
-        if choice.method is None:  # a report that says why, then the one-line error
-            if out is not None:
-                write_not_possible(spec, choice, out)
-            raise DesignNotPossible(choice)
-        log.info("design.method auto: %s", choice.why)
-        spec = resolved(spec)
+    try:
+        spec = resolved(spec)  # design.method auto -> the topology for the masks' class
+    except DesignNotPossible as exc:  # a report that says why, then the one-line error
+        if out is not None:
+            write_not_possible(spec, exc.choice, out)
+        raise
     if spec.design.method in ("comb", "stepped"):
         if spec.design.method == "comb":
             from rfdesign.design.comb import design_comb_filter as parametric
