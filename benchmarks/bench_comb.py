@@ -50,15 +50,22 @@ SUITE = tuple(
 auto`` (``--suite``): the tool picks the topology or says why there is none."""
 
 
-def not_designed(name: str, method: str, reason: str, t0: float) -> dict:
-    """The row of a spec the tool did not design (no topology, or refused before any run)."""
+def not_designed(
+    name: str, method: str, reason: str, t0: float, runs: int = 0, solver_s: float = 0.0
+) -> dict:
+    """The row of a spec the tool did not design.
+
+    No topology, refused before any run, or out of its topology's reach after ``runs``
+    full-wave runs (the comb's design curves).
+    """
     return {
         "spec": name,
         "method": method,
         "passed": False,
         "designed": False,
         "reason": reason,
-        "fullwave_runs": 0,
+        "fullwave_runs": runs,
+        "solver_s": solver_s,
         "wall_s": time.perf_counter() - t0,
     }
 
@@ -79,8 +86,10 @@ def design_one(name: str) -> dict:
 
     try:
         res = design_filter(spec, out=out, cache_dir=OUT / "cache", progress=say)
-    except ValueError as exc:  # no topology, or a spec the topology refuses before any run
-        row = not_designed(name, spec.design.method, str(exc), t0)
+    except ValueError as exc:  # no topology, refused before any run, or out of reach
+        runs = getattr(exc, "fullwave_runs", None) or 0
+        solver_s = getattr(exc, "solver_s", 0.0)
+        row = not_designed(name, spec.design.method, str(exc), t0, runs, solver_s)
         out.mkdir(parents=True, exist_ok=True)
         (out / "bench_row.json").write_text(json.dumps(row, indent=1))
         return row
@@ -161,8 +170,9 @@ def table(rows: list[dict]) -> str:
     for r in rows:
         if not r.get("designed", True):
             lines.append(
-                f"| {r['spec']} | {r['method']} | not designed | - | - | - | - | - | - | 0 | 0 "
-                f"| 0 | 0.0 | {r['wall_s']:.0f} | {r['reason']} |"
+                f"| {r['spec']} | {r['method']} | not designed | - | - | - | - | - | - "
+                f"| {r['fullwave_runs']} | 0 | {r['fullwave_runs']} "
+                f"| {r.get('solver_s', 0.0) / 60:.1f} | {r['wall_s']:.0f} | {r['reason']} |"
             )
             continue
         verdict = "MEETS" if r["passed"] else "does not meet"

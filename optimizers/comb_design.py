@@ -257,6 +257,46 @@ def measure_comb_curves(
     return CombCurves(setup, f0, k, qe, tap_f0, length, length, runs[0], solver_s[0])
 
 
+def out_of_reach(targets: CombTargets, curves: CombCurves, min_gap_mm: float) -> list[str]:
+    """What the comb cannot realise on these curves, whatever the tuning does (empty: none).
+
+    A coupling whose gap, read off the coupling curve (extended straight past its points),
+    is narrower than ``min_gap_mm`` cannot be etched; a widening of the strips or a narrower
+    gap does not rescue it, because the side-by-side strips' electric and magnetic couplings
+    partly cancel (Hong and Lancaster 2001, section 8.1): a wide band needs staggered
+    (parallel-coupled) or interdigital strips. An external Q that needs the tap off the strip
+    is out of reach as well.
+
+    Args:
+        targets: What the comb must realise.
+        curves: The measured design curves.
+        min_gap_mm: The narrowest gap the etching opens (mm).
+
+    Returns:
+        One sentence per target out of reach, with the numbers.
+    """
+    out = []
+    _, k_half = targets.half()
+    k_at_limit = float(curves.k.predict(np.array([min_gap_mm]))[0][0])
+    for i, kk in enumerate(k_half):
+        gap = curves.k.solve(kk, extrapolate=True)
+        if gap < min_gap_mm:
+            out.append(
+                f"coupling k{i + 1}{i + 2} = {kk:.3f} is out of reach: the coupling curve gives "
+                f"about {k_at_limit:.3f} at the {min_gap_mm * 1e3:.0f} um etching limit "
+                f"(measured down to {min(curves.k.x) * 1e3:.0f} um; extended straight it "
+                f"reaches {kk:.3f} at {gap * 1e3:.0f} um)"
+            )
+    tap = curves.qe.solve(targets.qe, extrapolate=True)
+    fw = curves.setup.feed_width_mm
+    if not fw / 2 <= tap <= curves.tap_length_mm - fw / 2:
+        out.append(
+            f"external Q {targets.qe:.1f} needs a tap at {tap:.2f} mm, off the "
+            f"{curves.tap_length_mm:.2f} mm strip"
+        )
+    return out
+
+
 def comb_from_curves(targets: CombTargets, curves: CombCurves, extrapolate: bool = False) -> Comb:
     """The comb whose strips, gaps and tap the curves give for ``targets``.
 

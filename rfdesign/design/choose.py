@@ -96,8 +96,37 @@ def resolved(spec: FilterSpec) -> FilterSpec:
     return FilterSpec.model_validate({**spec.model_dump(), "design": design.model_dump()})
 
 
+class OutOfReach(Exception):
+    """A parametric design's stage measured that its topology cannot realise the spec.
+
+    Raised after the runs that showed it (the comb's design curves, say), so a report can
+    say how many were made; :func:`rfdesign.design.flow.design_filter` turns it into a
+    "not designed" report and :class:`DesignStopped`.
+
+    Attributes:
+        stage: The stage that found it ("curves").
+        reason: Why, with the numbers, one line.
+        fullwave_runs: Full-wave runs made before it (all in the result cache).
+        solver_s: Their solver time (s), as each was first computed.
+    """
+
+    def __init__(self, stage: str, reason: str, fullwave_runs: int, solver_s: float = 0.0):
+        super().__init__(f"{stage}: {reason}")
+        self.stage, self.reason = stage, reason
+        self.fullwave_runs, self.solver_s = fullwave_runs, solver_s
+
+
 class DesignStopped(ValueError):
-    """A parametric design stopped in a stage (a full-wave run that failed); the reason names it."""
+    """A parametric design stopped in a stage; the reason names it.
+
+    Attributes:
+        fullwave_runs: Full-wave runs made before it stopped (``None``: unknown).
+        solver_s: Their solver time (s), where known.
+    """
+
+    def __init__(self, reason: str, fullwave_runs: int | None = None, solver_s: float = 0.0):
+        super().__init__(reason)
+        self.fullwave_runs, self.solver_s = fullwave_runs, solver_s
 
 
 def write_not_possible(spec: FilterSpec, choice: MethodChoice, out: str | Path) -> Path:
@@ -137,11 +166,15 @@ def write_not_designed(
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    runs = (
-        "No full-wave run was made."
-        if fullwave_runs == 0
-        else "Every full-wave run that completed is in the result cache: a re-run resumes there."
-    )
+    if fullwave_runs == 0:
+        runs = "No full-wave run was made."
+    elif fullwave_runs is None:
+        runs = "Every full-wave run that completed is in the result cache: a re-run resumes there."
+    else:
+        runs = (
+            f"{fullwave_runs} full-wave run{'s' * (fullwave_runs != 1)} showed it; each is in the "
+            "result cache: a re-run resumes there."
+        )
     md = [
         f"# Design report: {spec.name}",
         "",

@@ -37,6 +37,7 @@ from typing import Any
 
 import numpy as np
 
+from rfdesign.design.choose import OutOfReach
 from rfdesign.evaluation import evaluate_network, spec_masks
 from rfdesign.layouts.comb import Comb
 from rfdesign.optimizers.comb_design import (
@@ -45,6 +46,7 @@ from rfdesign.optimizers.comb_design import (
     CurveSetup,
     comb_from_curves,
     measure_comb_curves,
+    out_of_reach,
 )
 from rfdesign.optimizers.comb_tuning import Diagnosis, corrected, diagnose, retarget
 from rfdesign.spec import FilterSpec
@@ -369,8 +371,9 @@ def design_comb(
         on_run: Called with each tuning run as it is made.
 
     Raises:
-        ValueError: The spec has no band-pass synthesis a comb can realise (named), before
-            any full-wave run.
+        OutOfReach: The spec has no band-pass synthesis a comb can realise (before any
+            full-wave run), or the design curves show a coupling or external Q the comb
+            cannot build (after the curve runs); the reason gives the numbers.
     """
     from rfdesign.layouts.feeds import microstrip_width_mm
     from rfdesign.optimizers.synthesis import synthesize
@@ -379,10 +382,12 @@ def design_comb(
     t0 = time.perf_counter()
     syn = synthesize(spec_masks(spec), qu=settings.qu, margin_db=0.5, max_zeros=0)
     if syn.matrix is None:
-        raise ValueError(f"synthesis: {syn.verdict}")
+        raise OutOfReach("synthesis", f"no all-pole matrix for a comb: {syn.verdict}", 0)
     matrix = syn.matrix
     if matrix.fmap.kind != "bandpass":
-        raise ValueError(f"synthesis: a comb realises a band-pass; the spec is {matrix.fmap.kind}")
+        raise OutOfReach(
+            "synthesis", f"a comb realises a band-pass; the spec is {matrix.fmap.kind}", 0
+        )
     targets = CombTargets.from_matrix(matrix)
     sub = spec.substrate.to_substrate()
     centre = (spec.sweep.start_ghz + spec.sweep.stop_ghz) / 2
@@ -391,6 +396,16 @@ def design_comb(
     curves = measure_comb_curves(
         lambda lay, f: simulate_at(settings.curve_mesh, lay, f), setup, targets
     )
+    if missed := out_of_reach(targets, curves, settings.min_gap_mm):
+        raise OutOfReach(
+            "curves",
+            f"the {targets.n}-strip comb cannot realise the matrix: "
+            + "; ".join(missed)
+            + " (side-by-side strips couple weakly: a wide band needs staggered or "
+            "interdigital strips, not built)",
+            curves.runs,
+            curves.solver_s,
+        )
     comb = buildable(comb_from_curves(targets, curves, extrapolate=True), settings.min_gap_mm)
     ladder = (*[m for m in settings.ladder if m != spec.solver.preset], spec.solver.preset)
     comb, net, mesh, runs, matrix, targets, reason = tune_comb(

@@ -45,6 +45,7 @@ from rfdesign.design import loss, sensitivity
 from rfdesign.design.choose import (
     DesignNotPossible,
     DesignStopped,
+    OutOfReach,
     resolved,
     write_not_designed,
     write_not_possible,
@@ -185,6 +186,17 @@ def design_filter(
             if out is not None:
                 write_not_designed(spec, f"The design stopped: {reason}.", reason, out)
             raise DesignStopped(reason) from exc
+        except OutOfReach as exc:  # measured: the topology cannot realise the masks
+            reason = f"design.method {spec.design.method}: {exc}"
+            if out is not None:
+                write_not_designed(
+                    spec,
+                    f"The design stopped: {reason}.",
+                    reason,
+                    out,
+                    fullwave_runs=exc.fullwave_runs,
+                )
+            raise DesignStopped(reason, exc.fullwave_runs, exc.solver_s) from exc
         if loss.applies(spec, verify, result.verified_run):
             say("loss check", 0, 1)
             result = result.with_loss_check(

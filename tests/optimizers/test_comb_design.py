@@ -21,6 +21,7 @@ from rfdesign.optimizers.comb_design import (
     CurveSetup,
     comb_from_curves,
     half_wave_length_mm,
+    out_of_reach,
 )
 from rfdesign.optimizers.comb_tuning import Diagnosis, comb_pattern, corrected, diagnose, within
 from rfdesign.optimizers.design_curves import DesignCurve
@@ -94,6 +95,21 @@ def test_the_curves_read_backwards_give_the_comb(matrix, curves):
     assert comb.lengths_mm[1] == pytest.approx(50.0 / t.f0_ghz, abs=2e-3)
     pull = tap_f0_of(tap) - f0_of(1.2)
     assert comb.lengths_mm[0] == pytest.approx(50.0 / (t.f0_ghz - pull), abs=2e-3)
+
+
+def test_a_coupling_beyond_the_etching_limit_is_out_of_reach(matrix, curves):
+    t = CombTargets.from_matrix(matrix)
+    assert out_of_reach(t, curves, 0.025) == []
+    # k = 0.2 exp(-gap / 0.18): a 20 % band's k = 0.25 needs gap = -0.04 mm; at 25 um the
+    # curve gives 0.2 exp(-0.025 / 0.18) = 0.174
+    wide = CombTargets(t.n, t.f0_ghz, 0.2, t.f_res_ghz, (0.25, 0.17, 0.17, 0.25), t.qe)
+    (missed,) = out_of_reach(wide, curves, 0.025)
+    assert "k12 = 0.250" in missed and "about 0.174 at the 25 um" in missed
+    assert "-40 um" in missed
+    # an external Q whose tap would lie off the 1.2 mm strip
+    low_q = CombTargets(t.n, t.f0_ghz, t.fbw, t.f_res_ghz, t.k, 0.5)
+    (missed,) = out_of_reach(low_q, curves, 0.025)
+    assert missed.startswith("external Q 0.5 needs a tap at")
 
 
 def test_a_half_wave_guess_lies_near_the_measured_strip():
