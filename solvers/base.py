@@ -401,6 +401,69 @@ class ResultCache:
             raise
         return p
 
+    @staticmethod
+    def arrays_checksum(arrays: dict[str, np.ndarray], info_json: str) -> str:
+        """sha256 over every array (name, dtype, shape, bytes, in name order) and the info."""
+        h = hashlib.sha256()
+        for name in sorted(arrays):
+            a = np.ascontiguousarray(arrays[name])
+            h.update(f"{name}|{a.dtype.str}|{a.shape}".encode())
+            h.update(a.tobytes())
+        h.update(info_json.encode())
+        return h.hexdigest()
+
+    def put_arrays(self, key: str, arrays: dict[str, np.ndarray], info: dict) -> Path:
+        """Store named arrays and ``info`` under ``key`` atomically, with their sha256.
+
+        The entry form of results that are not one two-port S-matrix (an antenna's port waves
+        and far field); :meth:`get_arrays` reads it back verified.
+        """
+        if "info" in arrays or "sha256" in arrays:
+            raise ValueError("arrays: the names 'info' and 'sha256' are the entry's own")
+        p = self.path(key)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        arrays = {k: np.asarray(v) for k, v in arrays.items()}
+        info_json = json.dumps(info, default=str)
+        fd, tmp = tempfile.mkstemp(dir=p.parent, suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                np.savez(
+                    fh,
+                    **arrays,
+                    info=np.array(info_json),
+                    sha256=np.array(self.arrays_checksum(arrays, info_json)),
+                )
+            os.replace(tmp, p)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return p
+
+    def get_arrays(self, key: str) -> tuple[dict[str, np.ndarray], dict] | None:
+        """``(arrays, info)`` of an entry written by :meth:`put_arrays`, verified, or None.
+
+        An entry that cannot be read back intact (truncated, changed bytes, no checksum) is
+        set aside as ``<key>.npz.corrupt`` with one logged warning, and None is returned.
+        """
+        p = self.path(key)
+        if not p.exists():
+            return None
+        try:
+            with np.load(p, allow_pickle=False) as data:
+                arrays = {k: data[k].copy() for k in data.files if k not in ("info", "sha256")}
+                info_json = str(data["info"])
+                stored = str(data["sha256"])
+            info = json.loads(info_json)
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+            self._set_aside(p, f"unreadable ({type(exc).__name__}: {exc})")
+            return None
+        if stored != self.arrays_checksum(arrays, info_json) or not isinstance(info, dict):
+            self._set_aside(p, "checksum mismatch")
+            return None
+        return arrays, info
+
     def keys(self) -> Iterable[str]:
         """Keys of all stored entries."""
         return (p.stem for p in self.root.glob("*/*.npz"))
