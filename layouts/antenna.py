@@ -137,3 +137,36 @@ class Dipole:
     def key(self) -> str:
         """Content hash of the sizes."""
         return _key(self)
+
+
+def write_patch_gds(patch: RectPatch, path, cell_name: str | None = None):
+    """Write the patch as GDSII (1 um user unit, 1 nm database unit).
+
+    Layers as the filters': 1 metal, 2 substrate and ground outline, 10 the port marker.
+    """
+    from pathlib import Path
+
+    import gdstk
+
+    from rfdesign.layouts.export import GDS_PRECISION_M, GDS_UNIT_M, PORT_MARKER_MM, GdsLayers
+
+    layers = GdsLayers()
+    um = 1e-3 / GDS_UNIT_M
+    lib = gdstk.Library(name="rfdesign", unit=GDS_UNIT_M, precision=GDS_PRECISION_M)
+    cell = lib.new_cell(cell_name or f"PATCH_{patch.key()[:12]}")
+    rects = [
+        gdstk.rectangle((x0 * um, y0 * um), (x1 * um, y1 * um))
+        for x0, y0, x1, y1 in patch.metal_rects()
+    ]
+    for poly in gdstk.boolean(rects, [], "or", layer=layers.metal):
+        cell.add(poly)
+    gx0, gy0, gx1, gy1 = patch.ground_rect()
+    cell.add(gdstk.rectangle((gx0 * um, gy0 * um), (gx1 * um, gy1 * um), layer=layers.substrate))
+    px, py = (gx0, 0.0) if patch.feed == "inset" else (patch.probe_x_mm, 0.0)
+    s = PORT_MARKER_MM / 2 * um
+    cell.add(gdstk.rectangle(((px * um) - s, -s), ((px * um) + s, s), layer=layers.ports))
+    cell.add(gdstk.Label("P1", (px * um, py * um), layer=layers.ports))
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lib.write_gds(str(path))
+    return path

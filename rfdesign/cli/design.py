@@ -66,11 +66,15 @@ def design_cmd(
     ] = None,
 ) -> None:
     """Design a layout for SPEC, verify it full-wave, write report.md/json, .s2p, .gds, plots."""
+    from rfdesign.antenna_spec import is_antenna_spec
     from rfdesign.cluster import executor_for
     from rfdesign.design import design_filter
     from rfdesign.design.verify import default_cache_dir, verifiers
     from rfdesign.surrogates.checkpoint import CheckpointError
 
+    if is_antenna_spec(spec_path):  # kind: antenna
+        _design_antenna(spec_path, out_dir, cache, seed)
+        return
     spec = load_spec_or_fail(spec_path)
     check_out_dir(out_dir)
     check_out_dir(cache or default_cache_dir(), "--cache")
@@ -133,6 +137,45 @@ def design_cmd(
         )
     else:
         out.print(f"not verified; {s['wall_s']:.0f} s -> {out_dir}/report.md", soft_wrap=True)
+
+
+def _design_antenna(spec_path: Path, out_dir: Path, cache: Path | None, seed: int | None) -> None:
+    """``rfdesign design`` for an antenna spec: the patch by SADEA (or DE) on openEMS."""
+    from rfdesign.antenna_spec import load_antenna_spec
+    from rfdesign.design.antenna import design_antenna
+    from rfdesign.design.verify import default_cache_dir
+    from rfdesign.spec import SpecError
+
+    try:
+        spec = load_antenna_spec(spec_path)
+    except SpecError as exc:
+        fail([f"{exc.source}: {issue}" for issue in exc.issues])
+        raise
+    if seed is not None:
+        spec = spec.model_copy(update={"design": spec.design.model_copy(update={"seed": seed})})
+    check_out_dir(out_dir)
+    check_out_dir(cache or default_cache_dir(), "--cache")
+    try:
+        with stage_progress() as progress:
+            d = design_antenna(spec, out=out_dir, cache_dir=cache, progress=progress)
+    except KeyboardInterrupt:
+        err.print("interrupted: full-wave results computed so far are in the cache")
+        raise typer.Exit(130) from None
+    except ValueError as exc:
+        fail(str(exc))
+    verdict = "[green]MEETS[/]" if d.passed else "[red]does NOT meet[/]"
+    out.print(
+        f"{spec.name}: patch {d.patch.length_mm} x {d.patch.width_mm} mm {verdict} the spec "
+        f"(openEMS); worst margin {d.worst_margin_db:+.2f} dB",
+        soft_wrap=True,
+    )
+    for name, m in d.margins.items():
+        out.print(f"  {name}: {m:+.2f} dB")
+    out.print(
+        f"{d.method}: {len(d.history.history)} openEMS runs; "
+        f"{d.provenance['wall_s']:.0f} s -> {out_dir}/report.md",
+        soft_wrap=True,
+    )
 
 
 def register(app: typer.Typer) -> None:

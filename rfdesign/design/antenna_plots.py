@@ -1,0 +1,81 @@
+"""Pictures of a designed antenna: layout, |S11| with its masks, E- and H-plane patterns."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from rfdesign.antenna_spec import AntennaSpec
+from rfdesign.layouts.antenna import RectPatch
+from rfdesign.solvers.openems_antenna import AntennaResult
+
+
+def _figure(**kw):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt, plt.figure(**kw)
+
+
+def plot_layout(patch: RectPatch, path: str | Path) -> Path:
+    """Top view: ground plane (grey) and metal (gold), mm; the port marked."""
+    from matplotlib.patches import Rectangle
+
+    plt, fig = _figure(figsize=(5, 5))
+    ax = fig.add_subplot(111)
+    gx0, gy0, gx1, gy1 = patch.ground_rect()
+    ax.add_patch(Rectangle((gx0, gy0), gx1 - gx0, gy1 - gy0, color="0.85"))
+    for x0, y0, x1, y1 in patch.metal_rects():
+        ax.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, color="goldenrod"))
+    px = gx0 if patch.feed == "inset" else patch.probe_x_mm
+    ax.plot([px], [0.0], "r^", label="port")
+    ax.set_xlim(gx0 - 0.2, gx1 + 0.2)
+    ax.set_ylim(gy0 - 0.2, gy1 + 0.2)
+    ax.set_aspect("equal")
+    ax.set_xlabel("x (mm)")
+    ax.set_ylabel("y (mm)")
+    ax.legend(loc="upper right")
+    ax.set_title(f"patch {patch.length_mm} x {patch.width_mm} mm")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return Path(path)
+
+
+def plot_response(spec: AntennaSpec, result: AntennaResult, path: str | Path) -> Path:
+    """|S11| (dB) over the sweep with each band's limit."""
+    plt, fig = _figure(figsize=(6, 4))
+    ax = fig.add_subplot(111)
+    ax.plot(result.f_ghz, 20 * np.log10(np.maximum(np.abs(result.s11), 1e-12)), label="|S11|")
+    for b in spec.bands:
+        ax.plot([b.f_min_ghz, b.f_max_ghz], [b.s11_max_db] * 2, "r-", lw=3, label=b.name)
+    ax.set_xlabel("frequency (GHz)")
+    ax.set_ylabel("|S11| (dB)")
+    ax.grid(True, alpha=0.3)
+    ax.legend()
+    ax.set_title(f"{spec.name}: openEMS")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return Path(path)
+
+
+def plot_pattern(result: AntennaResult, path: str | Path) -> Path:
+    """Polar directivity cuts: E-plane (phi = 0, along the resonant length) and H-plane."""
+    plt, fig = _figure(figsize=(9, 4.5))
+    for k, (phi, name) in enumerate(((0.0, "E-plane (phi = 0)"), (90.0, "H-plane (phi = 90)"))):
+        ax = fig.add_subplot(1, 2, k + 1, projection="polar")
+        ax.set_theta_zero_location("N")
+        for f in result.ff_ghz:
+            ang, d = result.cut_dbi(float(f), phi)
+            ax.plot(np.radians(ang), np.maximum(d, -30), label=f"{f:g} GHz")
+        ax.set_rlim(-30, None)
+        ax.set_title(name + ", dBi")
+        ax.legend(loc="lower right", fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return Path(path)
