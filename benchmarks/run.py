@@ -151,6 +151,13 @@ def bench_comb() -> str:
     return run()
 
 
+def bench_antenna() -> str:
+    """Antennas: openEMS against references, SADEA against DE (benchmarks/bench_antenna.py)."""
+    from bench_antenna import run
+
+    return run()
+
+
 def bench_direct() -> str:
     """Plain Nelder-Mead on openEMS with the tool's budget (benchmarks/bench_direct.py)."""
     from bench_direct import run
@@ -207,6 +214,7 @@ BENCHES = {
     "synthesis": bench_synthesis,
     "comb": bench_comb,
     "direct": bench_direct,
+    "antenna": bench_antenna,
     "space_mapping": bench_space_mapping,
     "mom2d": bench_mom2d,
     "scatter": bench_scatter,

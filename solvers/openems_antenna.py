@@ -156,6 +156,31 @@ class AntennaResult:
         eff = self.prad_w[i] / self._port_at(f_ghz, self.p_inc_w)
         return float(10 * np.log10(self.directivity[i].max() * eff))
 
+    def bandwidth_ghz(self, limit_db: float = -10.0) -> float:
+        """Width of the matched band (|S11| below ``limit_db``) around the deepest null, GHz.
+
+        The band's edges are interpolated between sweep points; 0 if no point is below the
+        limit; a band that runs into the sweep's end stops there.
+        """
+        s = 20 * np.log10(np.maximum(np.abs(self.s11), 1e-12)) - limit_db
+        i = int(np.argmin(s))
+        if s[i] >= 0:
+            return 0.0
+        lo = i
+        while lo > 0 and s[lo - 1] < 0:
+            lo -= 1
+        hi = i
+        while hi < len(s) - 1 and s[hi + 1] < 0:
+            hi += 1
+        f = self.f_ghz
+
+        def edge(a: int, b: int) -> float:  # a below the limit, b above it
+            return float(f[a] + (f[b] - f[a]) * s[a] / (s[a] - s[b]))
+
+        f_lo = edge(lo, lo - 1) if lo > 0 else float(f[0])
+        f_hi = edge(hi, hi + 1) if hi < len(s) - 1 else float(f[-1])
+        return f_hi - f_lo
+
     def cut_dbi(self, f_ghz: float, phi_deg: float) -> tuple[np.ndarray, np.ndarray]:
         """Directivity (dBi) in the plane ``phi = phi_deg`` and its opposite, theta -180..180.
 

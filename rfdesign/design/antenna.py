@@ -211,9 +211,15 @@ class AntennaDesign:
     def save(self, out: str | Path) -> Path:
         """Write the design's files into ``out``.
 
-        report.md, report.json, design.s1p, layout.gds, layout.png, response.png, pattern.png.
+        report.md, report.json, design.s1p, layout.gds, layout.png, response.png, pattern.png
+        (E- and H-plane cuts) and gain3d.png (the realised-gain pattern in 3-D).
         """
-        from rfdesign.design.antenna_plots import plot_layout, plot_pattern, plot_response
+        from rfdesign.design.antenna_plots import (
+            plot_gain_3d,
+            plot_layout,
+            plot_pattern,
+            plot_response,
+        )
 
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
@@ -224,6 +230,8 @@ class AntennaDesign:
         plot_layout(self.patch, out / "layout.png")
         plot_response(self.spec, self.result, out / "response.png")
         plot_pattern(self.result, out / "pattern.png")
+        if self.result.ff_ghz.size:
+            plot_gain_3d(self.result, float(self.result.ff_ghz[0]), out / "gain3d.png")
         (out / "report.md").write_text(report_markdown(self, summary))
         return out
 
@@ -391,3 +399,64 @@ def design_antenna(
     if out is not None:
         design.save(out)
     return design
+
+
+TRADEOFF_OBJECTIVES = ("-bandwidth (GHz)", "-realised gain (dBi)", "patch area (mm^2)")
+"""The patch's trade-off, all minimised: the matched (-10 dB) bandwidth, the realised gain at
+the bands' centre, the patch's area."""
+
+
+def patch_objectives(spec: AntennaSpec, result: AntennaResult, patch: RectPatch) -> np.ndarray:
+    """The trade-off objectives of one run (:data:`TRADEOFF_OBJECTIVES`)."""
+    limit = min(b.s11_max_db for b in spec.bands)
+    gain = result.realised_gain_dbi(float(result.ff_ghz[0]))
+    return np.array([-result.bandwidth_ghz(limit), -gain, patch.length_mm * patch.width_mm])
+
+
+def patch_tradeoff(
+    spec: AntennaSpec,
+    *,
+    budget: int = 150,
+    cache_dir: str | Path | None = None,
+    sampling_only: bool = False,
+    seed: int | None = None,
+) -> tuple[Any, list[RectPatch]]:
+    """Bandwidth vs realised gain vs area of the spec's patch, from openEMS runs.
+
+    Args:
+        spec: The antenna spec (its box, substrate, solver; the gain is read at the bands'
+            centre).
+        budget: openEMS runs in all.
+        cache_dir: openEMS result cache.
+        sampling_only: Latin-hypercube samples only, no GP (the comparison front).
+        seed: Seed (default: the spec's).
+
+    Returns:
+        The :class:`~rfdesign.optimizers.tradeoff.TradeoffResult` and the patches in order.
+    """
+    from rfdesign.design.verify import default_cache_dir
+    from rfdesign.optimizers.sadea import latin_hypercube
+    from rfdesign.optimizers.tradeoff import TradeoffResult, TradeoffSettings, tradeoff
+    from rfdesign.solvers.base import ResultCache
+
+    problem = PatchProblem.from_spec(spec)
+    settings = AntennaSettings(
+        cells=spec.solver.cells, threads=spec.solver.threads, timeout_s=spec.solver.timeout_s
+    )
+    solver = OpenEMSAntennaSolver(settings, ResultCache(Path(cache_dir or default_cache_dir())))
+    f = spec.frequencies_ghz()
+    fc = np.array([round(spec.centre_ghz, 3)])
+    patches: list[RectPatch] = []
+
+    def evaluate(x: np.ndarray) -> np.ndarray:
+        patch = problem.patch(x)
+        patches.append(patch)
+        return patch_objectives(spec, solver.simulate(patch, f, fc), patch)
+
+    seed = spec.design.seed if seed is None else seed
+    if sampling_only:
+        xs = latin_hypercube(problem.bounds, budget, np.random.default_rng(seed))
+        fs = np.array([evaluate(x) for x in xs])
+        return TradeoffResult(xs, fs, ["lhs"] * budget), patches
+    res = tradeoff(evaluate, problem.bounds, TradeoffSettings(budget=budget, seed=seed))
+    return res, patches

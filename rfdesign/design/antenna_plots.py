@@ -79,3 +79,26 @@ def plot_pattern(result: AntennaResult, path: str | Path) -> Path:
     fig.savefig(path, dpi=120)
     plt.close(fig)
     return Path(path)
+
+
+def plot_gain_3d(result: AntennaResult, f_ghz: float, path: str | Path) -> Path:
+    """The realised-gain pattern at ``f_ghz`` as a 3-D surface (radius: dB above -20 dBi)."""
+    plt, fig = _figure(figsize=(6, 5))
+    ax = fig.add_subplot(111, projection="3d")
+    i = int(np.argmin(np.abs(result.ff_ghz - f_ghz)))
+    # realised gain = directivity x radiated / incident power, the same factor everywhere
+    scale = 10 ** ((result.realised_gain_dbi(f_ghz) - result.directivity_dbi(f_ghz)) / 10)
+    g_db = 10 * np.log10(np.maximum(result.directivity[i] * scale, 1e-3))
+    r = np.maximum(g_db + 20.0, 0.0)
+    th, ph = np.meshgrid(np.radians(result.theta_deg), np.radians(result.phi_deg), indexing="ij")
+    x, y, z = r * np.sin(th) * np.cos(ph), r * np.sin(th) * np.sin(ph), r * np.cos(th)
+    colours = plt.cm.viridis((g_db - g_db.min()) / max(np.ptp(g_db), 1e-9))
+    ax.plot_surface(x, y, z, facecolors=colours, rstride=1, cstride=1, linewidth=0)
+    ax.set_title(f"realised gain at {f_ghz:g} GHz: peak {g_db.max():.1f} dBi (radius: dBi + 20)")
+    ax.set_xlabel("x")
+    ax.set_ylabel("y")
+    ax.set_zlabel("z")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return Path(path)

@@ -85,3 +85,19 @@ def test_an_inset_fed_patch_agrees_with_its_cavity_model(tmp_path):
     assert 0.8 < eff <= 1.0  # tan delta 0.0027 costs a few percent; passive
     # realised gain = directivity x radiated / incident power: below the directivity
     assert r.realised_gain_dbi(28.0) < r.directivity_dbi(28.0)
+
+
+def test_the_matched_bandwidth_is_read_around_the_deepest_null():
+    from rfdesign.solvers.openems_antenna import AntennaResult
+
+    f = np.linspace(26.0, 30.0, 41)
+    s11_db = np.where(np.abs(f - 28.0) < 0.45, -20.0, -3.0)  # matched 27.6-28.4 on the points
+    s11_db[np.argmin(np.abs(f - 26.5))] = -12.0  # a second, shallower dip
+    e = np.zeros(0)
+    r = AntennaResult(
+        f, 10 ** (s11_db / 20) + 0j, f + 0j, f, f, e, e, e, np.zeros((0, 0, 0)), e, 50.0, {}
+    )
+    # edges interpolated between 27.5 (-3 dB) and 27.6 (-20 dB): 7/17 of the step outside
+    width = 0.8 + 2 * 0.1 * 7 / 17
+    assert r.bandwidth_ghz(-10.0) == pytest.approx(width)
+    assert r.bandwidth_ghz(-25.0) == 0.0

@@ -1,0 +1,153 @@
+"""Antennas on openEMS: the solver against references, and SADEA against plain DE.
+
+1. **References** (:func:`references`): a half-wave dipole's directivity against 2.15 dBi
+   (Balanis, *Antenna Theory*, 4th ed., eq. 4-91) and five inset-fed patches, each sized by
+   the cavity model for one frequency (Balanis section 14.2.2) on the 28 GHz spec's laminate,
+   against the model's resonance (eq. 14-7) and two-slot directivity (eq. 14-56); radiation
+   efficiency must not exceed 1.
+2. **Designs** (:func:`designs`): ``rfdesign design examples/antennas/patch_28ghz.yaml`` with
+   SADEA and with plain DE (pymoo) on openEMS, the same budget of 40 runs from no dimensions;
+   the table gives the runs until the spec was first met and the final margins. The designs
+   take 40-60 minutes each here, so the table reads the stored reports
+   (``benchmarks/results/antenna/patch_28ghz_<method>/report.json``); run one with::
+
+       .venv/bin/python benchmarks/bench_antenna.py --design sadea   # or de
+
+Every openEMS run is cached in ``benchmarks/results/antenna/cache`` (not committed), so an
+interrupted design resumes.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "benchmarks" / "results" / "antenna"
+SPEC = ROOT / "examples" / "antennas" / "patch_28ghz.yaml"
+PATCH_F_GHZ = (20.0, 24.0, 28.0, 32.0, 36.0)
+"""The five patch sizes: each the cavity model's 50-ohm inset patch for one frequency."""
+
+
+def _solver(z_ref: float = 50.0):
+    from rfdesign.solvers.base import ResultCache
+    from rfdesign.solvers.openems_antenna import OpenEMSAntennaSolver
+
+    return OpenEMSAntennaSolver(cache=ResultCache(OUT / "cache"), z_ref_ohm=z_ref)
+
+
+def references() -> str:
+    """The dipole and five patches against their references (table)."""
+    from rfdesign.antenna_spec import load_antenna_spec
+    from rfdesign.layouts.antenna import Dipole, RectPatch
+    from rfdesign.layouts.feeds import microstrip_width_mm
+    from rfdesign.solvers.patch_model import design_patch
+
+    lines = [
+        "openEMS 0.0.35 (Debian), antenna model 1: PEC sheets, lumped 50-ohm port, 8-cell PML "
+        "a quarter wavelength out, 20 cells per wavelength (60 across metal edges), far field "
+        "over the whole sphere in 5-degree steps at radius 1 m; one thread.",
+        "",
+        "| structure | reference | openEMS | difference | radiation efficiency | run (s) |",
+        "|---|---|---|---|---|---|",
+    ]
+    t0 = time.perf_counter()
+    r = _solver(73.0).simulate(Dipole(15.0, 0.5, 0.5), np.linspace(8, 12, 41), [10.0])
+    d = r.directivity_dbi(10.0)
+    lines.append(
+        f"| half-wave dipole, 15 mm at 10 GHz, 0.5 mm strip | directivity 2.15 dBi (Balanis "
+        f"eq. 4-91) | {d:.2f} dBi | {d - 2.15:+.2f} dB | {r.radiation_efficiency(10.0):.3f} | "
+        f"{r.info['wall_s']:.0f} |"
+    )
+    sub = load_antenna_spec(SPEC).substrate.to_substrate()
+    for f0 in PATCH_F_GHZ:
+        m = design_patch(f0, sub.eps_r, sub.height_mm)
+        fw = microstrip_width_mm(sub, 50.0, f0)
+        lam4 = 299.792458 / f0 / 4
+        patch = RectPatch(
+            round(m.length_mm, 3),
+            round(m.width_mm, 3),
+            sub,
+            inset_mm=round(m.inset_mm, 3),
+            feed_width_mm=round(fw, 4),
+            notch_mm=0.15,
+            feed_length_mm=round(lam4, 3),
+            ground_margin_mm=round(lam4, 3),
+        )
+        f = np.linspace(0.85 * f0, 1.15 * f0, 121)
+        res = _solver().simulate(patch, f, [f0])
+        f_res = float(res.f_ghz[np.argmin(np.abs(res.s11))])
+        s11_min = 20 * np.log10(np.abs(res.s11).min())
+        dd = res.directivity_dbi(f0)
+        lines.append(
+            f"| patch {patch.length_mm} x {patch.width_mm} mm (model {f0:g} GHz), inset "
+            f"{patch.inset_mm} mm | resonance {m.resonance_ghz:.2f} GHz, directivity "
+            f"{m.directivity_dbi(f0):.2f} dBi (eqs. 14-7, 14-56) | {f_res:.2f} GHz "
+            f"(|S11| {s11_min:.1f} dB), {dd:.2f} dBi | {100 * (f_res / f0 - 1):+.1f} %, "
+            f"{dd - m.directivity_dbi(f0):+.2f} dB | {res.radiation_efficiency(f0):.3f} | "
+            f"{res.info['wall_s']:.0f} |"
+        )
+    lines += ["", f"Wall time of this table: {time.perf_counter() - t0:.0f} s (cached runs: 0)."]
+    return "\n".join(lines)
+
+
+def design(method: str) -> dict:
+    """Design the 28 GHz patch with ``method`` (sadea or de) and store its report."""
+    from rfdesign.antenna_spec import load_antenna_spec
+    from rfdesign.design.antenna import design_antenna
+
+    spec = load_antenna_spec(SPEC)
+    d = design_antenna(
+        spec, out=OUT / f"patch_28ghz_{method}", cache_dir=OUT / "cache", method=method
+    )
+    return d.summary()
+
+
+def designs() -> str:
+    """SADEA against plain DE on the 28 GHz spec, from the stored reports (table)."""
+    lines = [
+        "`examples/antennas/patch_28ghz.yaml`: 27.5-28.35 GHz with |S11| < -10 dB, realised "
+        "gain >= 6 dBi at 28 GHz, 0.508 mm eps_r 3.55 tan delta 0.0027; inset-fed patch, three "
+        "sizes (length, width, inset) in the cavity model's box, no dimensions given; 40 "
+        "openEMS runs each, seed 0.",
+        "",
+        "| method | runs to spec | worst margin after 40 runs (dB) | |S11| margin (dB) | "
+        "gain margin (dB) | realised gain (dBi) | patch (mm) | solver time (min) |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for method in ("sadea", "de"):
+        path = OUT / f"patch_28ghz_{method}" / "report.json"
+        if not path.exists():
+            lines.append(f"| {method} | not run yet | - | - | - | - | - | - |")
+            continue
+        s = json.loads(path.read_text())
+        m = list(s["margins_db"].values())
+        gain = next(iter(s["far_field"].values()))["realised_gain_dbi"]
+        p = s["patch"]
+        lines.append(
+            f"| {method} | {s['runs_to_spec'] or 'not met'} | {s['worst_margin_db']:+.2f} | "
+            f"{m[0]:+.2f} | {m[1]:+.2f} | {gain:.2f} | {p['length_mm']} x {p['width_mm']}, inset "
+            f"{p['inset_mm']} | {s['provenance']['solver_s'] / 60:.1f} |"
+        )
+    return "\n".join(lines)
+
+
+def run() -> str:
+    """``make bench BENCH=antenna``: the references (run) and the designs (stored)."""
+    return (
+        "## The solver against references\n\n"
+        + references()
+        + "\n\n## SADEA against plain DE on openEMS\n\n"
+        + designs()
+    )
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--design"]:
+        print(json.dumps(design(sys.argv[2]), indent=1, default=str)[:2000])
+    else:
+        print(run())
