@@ -97,7 +97,8 @@ def test_the_matched_bandwidth_is_read_around_the_deepest_null():
     r = AntennaResult(
         f, 10 ** (s11_db / 20) + 0j, f + 0j, f, f, e, e, e, np.zeros((0, 0, 0)), e, 50.0, {}
     )
-    # edges interpolated between 27.5 (-3 dB) and 27.6 (-20 dB): 7/17 of the step outside
-    width = 0.8 + 2 * 0.1 * 7 / 17
+    # edges interpolated in dB between 27.6 (-20 dB) and 27.5 (-3 dB): the -10 dB crossing
+    # lies 10/17 of the step beyond the last matched point, on each side
+    width = 0.8 + 2 * 0.1 * 10 / 17
     assert r.bandwidth_ghz(-10.0) == pytest.approx(width)
     assert r.bandwidth_ghz(-25.0) == 0.0
