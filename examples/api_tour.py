@@ -89,3 +89,16 @@ from rfdesign.optimizers.synthesis import synthesize  # order, zeros, coupling m
 
 syn = synthesize(spec_masks(spec), qu=1000.0)  # order, zeros, margins, minimum Qu
 print(syn.verdict, syn.matrix or syn.needed, sep="\n")
+
+from rfdesign.antenna_spec import load_antenna_spec  # antennas: `kind: antenna` specs
+from rfdesign.design.antenna import PatchProblem
+from rfdesign.layouts.antenna import Dipole
+from rfdesign.solvers.openems_antenna import OpenEMSAntennaSolver
+
+aspec = load_antenna_spec("examples/antennas/patch_28ghz.yaml")
+box = PatchProblem.from_spec(aspec)  # the cavity model's patch (Balanis ch. 14) and its box
+box.model.resonance_ghz, box.model.resistance_ohm(), box.model.directivity_dbi(), box.bounds
+antenna_solver = OpenEMSAntennaSolver(cache=ResultCache(work / "cache"), z_ref_ohm=73.0)
+dipole = antenna_solver.simulate(Dipole(15.0), np.linspace(8, 12, 41), far_field_ghz=[10.0])
+dipole.directivity_dbi(10.0), dipole.radiation_efficiency(10.0), dipole.cut_dbi(10.0, 0.0)
+# design_antenna(aspec, out=...) sizes the patch by SADEA on openEMS (40 runs, about 30 min)

@@ -26,9 +26,10 @@ def test_readme_shows_the_api_tour_unchanged():
 def test_the_api_tour_runs_as_written_and_writes_nothing_into_the_working_directory(tmp_path):
     # run from a copy of the repo's examples folder so that relative paths work as in the README
     work = tmp_path / "cwd"
-    (work / "examples").mkdir(parents=True)
-    for f in (REPO / "examples").glob("*.yaml"):
-        (work / "examples" / f.name).write_text(f.read_text())
+    for f in (REPO / "examples").rglob("*.yaml"):
+        dest = work / f.relative_to(REPO)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.write_text(f.read_text())
     before = sorted(p.name for p in work.rglob("*"))
     env = dict(os.environ, RFDESIGN_CACHE=str(tmp_path / "cache"), TMPDIR=str(tmp_path))
     proc = subprocess.run(

@@ -26,8 +26,12 @@ def spec_check(
     Validation includes the memory a design would need (circuit model, search population):
     a spec over the limit is refused here, as ``rfdesign design`` refuses it.
     """
+    from rfdesign.antenna_spec import is_antenna_spec
     from rfdesign.resources import memory_limit_bytes
 
+    if is_antenna_spec(file):
+        _check_antenna(file, json_out)
+        return
     spec = load_spec_or_fail(file)
     if json_out:
         print(json.dumps(spec.model_dump(mode="json"), indent=2))
@@ -79,6 +83,39 @@ def schema() -> None:
     from rfdesign.spec import spec_json_schema
 
     print(json.dumps(spec_json_schema(), indent=2, sort_keys=True))
+
+
+def _check_antenna(file: Path, json_out: bool) -> None:
+    """``spec check`` of an antenna spec: every problem named, or its requirements."""
+    from rfdesign.antenna_spec import load_antenna_spec
+    from rfdesign.cli.common import fail
+    from rfdesign.spec import SpecError
+
+    try:
+        spec = load_antenna_spec(file)
+    except SpecError as exc:
+        fail([f"{exc.source}: {issue}" for issue in exc.issues])
+        raise
+    if json_out:
+        print(json.dumps(spec.model_dump(mode="json"), indent=2))
+        return
+    table = Table(title=f"{spec.name}  ({file}, antenna)", show_lines=False)
+    for col in ("requirement", "GHz", "limit"):
+        table.add_column(col)
+    for i, b in enumerate(spec.bands):
+        table.add_row(
+            b.name or f"band {i + 1}",
+            f"{b.f_min_ghz:g}-{b.f_max_ghz:g}",
+            f"|S11| <= {b.s11_max_db:g} dB",
+        )
+    for g in spec.gain:
+        table.add_row("realised gain", f"{g.f_ghz:g}", f">= {g.min_dbi:g} dBi")
+    out.print(table)
+    d = spec.design
+    out.print(
+        f"design.method {d.method}: the patch ({d.feed} feed) sized on openEMS, at most {d.budget} "
+        f"runs (seed {d.seed}); no dimensions given"
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -41,3 +41,19 @@ def test_a_bad_field_is_named(extra, message):
     with pytest.raises(SpecError) as info:
         parse_antenna_spec(BASE + extra)
     assert message in str(info.value)
+
+
+def test_the_cli_checks_an_antenna_spec_and_names_a_bad_field(tmp_path):
+    from typer.testing import CliRunner
+
+    from rfdesign.cli import app
+
+    runner = CliRunner()
+    ok = runner.invoke(app, ["spec", "check", str(EXAMPLES / "antennas" / "patch_28ghz.yaml")])
+    assert ok.exit_code == 0 and "realised gain" in ok.output
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(BASE + "bands: [{f_min_ghz: 27, f_max_ghz: 28, s11_max_db: -10}]\ngain: 6\n")
+    for cmd in (["spec", "check", str(bad)], ["design", str(bad), "--out", str(tmp_path / "o")]):
+        res = runner.invoke(app, cmd)
+        assert res.exit_code == 2 and "gain" in res.output and "Traceback" not in res.output
+    assert not (tmp_path / "o").exists()  # refused before any work
