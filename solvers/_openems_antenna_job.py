@@ -18,14 +18,13 @@ lines), ``boundary`` (six openEMS boundary names), ``dielectrics`` (``eps_r``, `
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
 
 import numpy as np
 
-from rfdesign.solvers._openems_job import _patch_numpy_aliases
+from rfdesign.solvers._openems_job import _patch_numpy_aliases, run_job_file
 
 
 def run(job: dict) -> dict:
@@ -92,13 +91,7 @@ def run(job: dict) -> dict:
 
 def main(argv: list[str]) -> int:
     """Run the job file ``argv[0]`` and write ``antenna.npz`` next to it, atomically."""
-    job_file = Path(argv[0]).resolve()
-    job = json.loads(job_file.read_text())
-    result = run(job)
-    tmp = job_file.parent / "antenna.tmp.npz"
-    np.savez(tmp, **result)
-    os.replace(tmp, job_file.parent / "antenna.npz")
-    return 0
+    return run_job_file(argv[0], run, "antenna.npz")
 
 
 if __name__ == "__main__":

@@ -122,19 +122,24 @@ def run(job: dict) -> dict:
     return out
 
 
-def main(argv: list[str]) -> int:
-    """Entry point: run the job file ``argv[0]`` and write ``ports.npz`` next to it.
+def run_job_file(job_path: str, build_and_run, result_name: str) -> int:
+    """Run the JSON job at ``job_path`` with ``build_and_run`` and write its arrays beside it.
 
-    The result is written to a temporary file and renamed into place, so a ``ports.npz``
-    that exists is complete: the parent reuses it when it resumes a killed run.
+    The result is written to a temporary file and renamed into place, so a result file that
+    exists is complete: the parent reuses it when it resumes a killed run.
     """
-    job_file = Path(argv[0]).resolve()
+    job_file = Path(job_path).resolve()
     job = json.loads(job_file.read_text())
-    result = run(job)
-    tmp = job_file.parent / "ports.tmp.npz"
+    result = build_and_run(job)
+    tmp = job_file.parent / f"{Path(result_name).stem}.tmp.npz"
     np.savez(tmp, **result)
-    os.replace(tmp, job_file.parent / "ports.npz")
+    os.replace(tmp, job_file.parent / result_name)
     return 0
+
+
+def main(argv: list[str]) -> int:
+    """Entry point: run the job file ``argv[0]`` and write ``ports.npz`` next to it."""
+    return run_job_file(argv[0], run, "ports.npz")
 
 
 if __name__ == "__main__":

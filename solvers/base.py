@@ -382,19 +382,18 @@ class ResultCache:
 
     def put(self, key: str, s: np.ndarray, info: dict) -> Path:
         """Store ``(S, info)`` under ``key`` atomically, with their sha256."""
-        p = self.path(key)
-        p.parent.mkdir(parents=True, exist_ok=True)
         s = np.asarray(s, complex)
         info_json = json.dumps(info, default=str)
+        return self._write(key, {"s": s}, info_json, self.checksum(s, info_json))
+
+    def _write(self, key: str, arrays: dict[str, np.ndarray], info_json: str, sha: str) -> Path:
+        """Write an entry's arrays, info and checksum to a temporary file, then rename it."""
+        p = self.path(key)
+        p.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=p.parent, suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as fh:
-                np.savez(
-                    fh,
-                    s=s,
-                    info=np.array(info_json),
-                    sha256=np.array(self.checksum(s, info_json)),
-                )
+                np.savez(fh, **arrays, info=np.array(info_json), sha256=np.array(sha))
             os.replace(tmp, p)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
@@ -420,24 +419,9 @@ class ResultCache:
         """
         if "info" in arrays or "sha256" in arrays:
             raise ValueError("arrays: the names 'info' and 'sha256' are the entry's own")
-        p = self.path(key)
-        p.parent.mkdir(parents=True, exist_ok=True)
         arrays = {k: np.asarray(v) for k, v in arrays.items()}
         info_json = json.dumps(info, default=str)
-        fd, tmp = tempfile.mkstemp(dir=p.parent, suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                np.savez(
-                    fh,
-                    **arrays,
-                    info=np.array(info_json),
-                    sha256=np.array(self.arrays_checksum(arrays, info_json)),
-                )
-            os.replace(tmp, p)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return p
+        return self._write(key, arrays, info_json, self.arrays_checksum(arrays, info_json))
 
     def get_arrays(self, key: str) -> tuple[dict[str, np.ndarray], dict] | None:
         """``(arrays, info)`` of an entry written by :meth:`put_arrays`, verified, or None.
