@@ -136,6 +136,61 @@ def designs() -> str:
     return "\n".join(lines)
 
 
+def tradeoff(budget: int, sampling_only: bool) -> dict:
+    """The 28 GHz patch's trade-off front from ``budget`` openEMS runs; stored as JSON.
+
+    With ``sampling_only`` the front of as many Latin-hypercube samples (no GP): the issue's
+    comparison.
+    """
+    from rfdesign.antenna_spec import load_antenna_spec
+    from rfdesign.design.antenna import TRADEOFF_OBJECTIVES, PatchProblem, patch_tradeoff
+    from rfdesign.optimizers.tradeoff import hypervolume
+
+    spec = load_antenna_spec(SPEC)
+    t0 = time.perf_counter()
+    res = patch_tradeoff(spec, budget=budget, cache_dir=OUT / "cache", sampling_only=sampling_only)
+    box = PatchProblem.from_spec(spec).bounds
+    ref = np.array([0.0, 0.0, box[0, 1] * box[1, 1]])  # no bandwidth, 0 dBi, the largest patch
+    front = res.front()
+    row = {
+        "kind": "lhs" if sampling_only else "gp-nsga2",
+        "budget": budget,
+        "objectives": TRADEOFF_OBJECTIVES,
+        "reference_point": ref.tolist(),
+        "hypervolume": hypervolume(res.f[front], ref),
+        "front": [{"x": res.x[i].tolist(), "f": res.f[i].tolist()} for i in front],
+        "all_f": res.f.tolist(),
+        "wall_s": time.perf_counter() - t0,
+    }
+    (OUT / f"tradeoff_{row['kind']}_{budget}.json").write_text(json.dumps(row, indent=1))
+    return row
+
+
+def tradeoffs() -> str:
+    """The stored trade-off fronts (table)."""
+    rows = sorted(OUT.glob("tradeoff_*.json"))
+    if not rows:
+        return "Not run yet (`.venv/bin/python benchmarks/bench_antenna.py --tradeoff 60`)."
+    lines = [
+        "Objectives: matched (-10 dB) bandwidth (GHz, larger is better), realised gain at 28 "
+        "GHz (dBi), patch area (mm^2); hypervolume against (0 GHz, 0 dBi, the "
+        "box's largest patch).",
+        "",
+        "| front from | openEMS runs | designs on the front | hypervolume | widest band (GHz) | "
+        "highest gain (dBi) | smallest area on the front (mm^2) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for p in rows:
+        r = json.loads(p.read_text())
+        f = np.array([d["f"] for d in r["front"]])
+        lines.append(
+            f"| {'GP + NSGA-II, active learning' if r['kind'] == 'gp-nsga2' else 'Latin hypercube alone'} "
+            f"| {r['budget']} | {len(f)} | {r['hypervolume']:.2f} | {-f[:, 0].min():.2f} | "
+            f"{-f[:, 1].min():.2f} | {f[:, 2].min():.2f} |"
+        )
+    return "\n".join(lines)
+
+
 def run() -> str:
     """``make bench BENCH=antenna``: the references (run) and the designs (stored)."""
     return (
@@ -143,11 +198,16 @@ def run() -> str:
         + references()
         + "\n\n## SADEA against plain DE on openEMS\n\n"
         + designs()
+        + "\n\n## Trade-off front (bandwidth, gain, area)\n\n"
+        + tradeoffs()
     )
 
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--design"]:
         print(json.dumps(design(sys.argv[2]), indent=1, default=str)[:2000])
+    elif sys.argv[1:2] == ["--tradeoff"]:  # --tradeoff N [--lhs]
+        row = tradeoff(int(sys.argv[2]), sampling_only="--lhs" in sys.argv)
+        print(row["kind"], row["budget"], row["hypervolume"])
     else:
         print(run())

@@ -402,8 +402,8 @@ def design_antenna(
 
 
 TRADEOFF_OBJECTIVES = ("-bandwidth (GHz)", "-realised gain (dBi)", "patch area (mm^2)")
-"""The patch's trade-off, all minimised: the matched (-10 dB) bandwidth, the realised gain at
-the bands' centre, the patch's area."""
+"""The patch's trade-off, all minimised: the matched bandwidth (at the bands' |S11| limit),
+the realised gain at the spec's first gain point (else the bands' centre), the patch's area."""
 
 
 def patch_objectives(spec: AntennaSpec, result: AntennaResult, patch: RectPatch) -> np.ndarray:
@@ -420,19 +420,20 @@ def patch_tradeoff(
     cache_dir: str | Path | None = None,
     sampling_only: bool = False,
     seed: int | None = None,
-) -> tuple[Any, list[RectPatch]]:
+) -> Any:
     """Bandwidth vs realised gain vs area of the spec's patch, from openEMS runs.
 
     Args:
-        spec: The antenna spec (its box, substrate, solver; the gain is read at the bands'
-            centre).
+        spec: The antenna spec (its box, substrate, solver; the gain is read at its first
+            gain point, else at the bands' centre).
         budget: openEMS runs in all.
         cache_dir: openEMS result cache.
         sampling_only: Latin-hypercube samples only, no GP (the comparison front).
         seed: Seed (default: the spec's).
 
     Returns:
-        The :class:`~rfdesign.optimizers.tradeoff.TradeoffResult` and the patches in order.
+        The :class:`~rfdesign.optimizers.tradeoff.TradeoffResult` (designs as the box's
+        coordinates; ``PatchProblem.patch`` draws each).
     """
     from rfdesign.design.verify import default_cache_dir
     from rfdesign.optimizers.sadea import latin_hypercube
@@ -445,18 +446,16 @@ def patch_tradeoff(
     )
     solver = OpenEMSAntennaSolver(settings, ResultCache(Path(cache_dir or default_cache_dir())))
     f = spec.frequencies_ghz()
-    fc = np.array([round(spec.centre_ghz, 3)])
-    patches: list[RectPatch] = []
+    # the gain at the spec's first gain point (else the bands' centre)
+    fc = np.array([spec.gain[0].f_ghz if spec.gain else round(spec.centre_ghz, 3)])
 
     def evaluate(x: np.ndarray) -> np.ndarray:
         patch = problem.patch(x)
-        patches.append(patch)
         return patch_objectives(spec, solver.simulate(patch, f, fc), patch)
 
     seed = spec.design.seed if seed is None else seed
     if sampling_only:
         xs = latin_hypercube(problem.bounds, budget, np.random.default_rng(seed))
         fs = np.array([evaluate(x) for x in xs])
-        return TradeoffResult(xs, fs, ["lhs"] * budget), patches
-    res = tradeoff(evaluate, problem.bounds, TradeoffSettings(budget=budget, seed=seed))
-    return res, patches
+        return TradeoffResult(xs, fs, ["lhs"] * budget)
+    return tradeoff(evaluate, problem.bounds, TradeoffSettings(budget=budget, seed=seed))
