@@ -10,7 +10,8 @@ openEMS PR #195) over the whole sphere, so the radiated power it integrates is t
 
 Job keys (lengths in mm, frequencies in Hz): ``sim_dir``, ``mesh`` (``x``, ``y``, ``z``
 lines), ``boundary`` (six openEMS boundary names), ``dielectrics`` (``eps_r``, ``kappa``,
-``start``, ``stop``), ``metals`` (boxes ``[start, stop]``; a zero-thickness box is a sheet),
+``start``, ``stop``), ``metals`` (boxes ``[start, stop]``; a zero-thickness box is a sheet), ``sheet`` (optional:
+``conductivity``, ``thickness_m`` of openEMS's conducting-sheet model; absent: PEC),
 ``port`` (``start``, ``stop``, ``dir``, ``r_ohm``), ``f0``, ``fc``, ``f_hz``, ``ff_hz``,
 ``ff_step_deg``, ``nf2ff`` (``start``, ``stop``), ``threads``, ``end_criteria``,
 ``max_timesteps``.
@@ -47,7 +48,13 @@ def run(job: dict) -> dict:
     for i, d in enumerate(job["dielectrics"]):
         mat = csx.AddMaterial(f"dielectric{i}", epsilon=d["eps_r"], kappa=d["kappa"])
         mat.AddBox(d["start"], d["stop"], priority=0)
-    metal = csx.AddMetal("metal")
+    sheet = job.get("sheet")  # {"conductivity", "thickness_m"}: lossy conducting sheets
+    if sheet:
+        metal = csx.AddConductingSheet(
+            "metal", conductivity=sheet["conductivity"], thickness=sheet["thickness_m"]
+        )
+    else:
+        metal = csx.AddMetal("metal")
     for start, stop in job["metals"]:
         metal.AddBox(start, stop, priority=10)
     p = job["port"]

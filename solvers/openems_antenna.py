@@ -74,6 +74,9 @@ class AntennaSettings:
         end_criteria: openEMS's energy end criterion (1e-4: -40 dB).
         max_timesteps: Most FDTD steps; a run that reaches them is flagged ``truncated``.
         ff_step_deg: Angular step of the far field over the sphere, degrees.
+        conductor: ``"pec"`` or ``"sheet"`` (openEMS's conducting-sheet model with the
+            substrate's metal conductivity and thickness: the patch's and ground's conductor
+            loss); a dipole is always PEC.
         threads: openEMS engine threads (does not change results).
         timeout_s: Wall-time limit of a run, s (does not change results).
     """
@@ -86,12 +89,15 @@ class AntennaSettings:
     end_criteria: float = 1e-4
     max_timesteps: int = 300_000
     ff_step_deg: float = 5.0
+    conductor: str = "pec"
     threads: int = 1
     timeout_s: float = 1800.0
 
     RUN_ONLY: ClassVar[tuple[str, ...]] = ("threads", "timeout_s")
 
     def __post_init__(self) -> None:
+        if self.conductor not in ("pec", "sheet"):
+            raise ValueError(f"conductor: 'pec' or 'sheet', got {self.conductor!r}")
         if self.boundary not in ("PML_8", "MUR"):
             raise ValueError(f"boundary: 'PML_8' or 'MUR', got {self.boundary!r}")
         if not (self.cells >= 10 and self.edge_cells >= self.cells):
@@ -334,6 +340,8 @@ class OpenEMSAntennaSolver:
         if results_only:
             for name in AntennaSettings.RUN_ONLY:
                 d.pop(name)
+            if d["conductor"] == "pec":  # added after model 1: PEC runs keep their keys
+                d.pop("conductor")
         return d
 
     def cache_key(self, antenna: RectPatch | Dipole, f_ghz: np.ndarray, ff_ghz: np.ndarray) -> str:
@@ -360,7 +368,15 @@ class OpenEMSAntennaSolver:
         model = antenna_model(antenna, f_ghz, s)
         f0, fc = excitation(np.r_[f_ghz, ff_ghz])
         model["port"]["r_ohm"] = self.z_ref_ohm
+        sheet = None
+        if s.conductor == "sheet" and isinstance(antenna, RectPatch):
+            sub = antenna.substrate
+            sheet = {
+                "conductivity": sub.conductivity_s_per_m,
+                "thickness_m": max(sub.metal_thickness_um, 0.1) * 1e-6,
+            }
         return {
+            "sheet": sheet,
             "sim_dir": str(sim_dir),
             "mesh": {k: v.tolist() for k, v in model["mesh"].items()},
             "boundary": [s.boundary] * 6,

@@ -70,7 +70,8 @@ def test_a_design_writes_its_report_and_files(tmp_path):
     x = p.bounds.mean(axis=1)
     r = fake_result(lambda f: -15 + 0.0 * f, 7.0)
     hist = SadeaResult([Evaluation(x, np.array([5.0, 1.0]), "init")])
-    d = AntennaDesign(SPEC, p.patch(x), r, margins(SPEC, r), hist, "sadea", {"wall_s": 1.0})
+    lossy = fake_result(lambda f: -15 + 0.0 * f, 5.5)  # copper costs 1.5 dB of gain
+    d = AntennaDesign(SPEC, p.patch(x), r, margins(SPEC, r), hist, "sadea", {"wall_s": 1.0}, lossy)
     d.save(tmp_path)
     for name in (
         "report.md",
@@ -84,4 +85,6 @@ def test_a_design_writes_its_report_and_files(tmp_path):
         assert (tmp_path / name).exists(), name
     summary = json.loads((tmp_path / "report.json").read_text())
     assert summary["passed"] and summary["runs_to_spec"] == 1
-    assert "MEETS" in (tmp_path / "report.md").read_text()
+    assert summary["with_conductor_loss"]["worst_margin_db"] == pytest.approx(-0.5)
+    report = (tmp_path / "report.md").read_text()
+    assert "MEETS" in report and "With conductor loss" in report and "does NOT meet it" in report
