@@ -256,6 +256,11 @@ class AntennaDesign:
         return out
 
 
+def _md(text: str) -> str:
+    """``text`` safe in a Markdown table cell (``|`` escaped)."""
+    return text.replace("|", "\\|")
+
+
 def report_markdown(design: AntennaDesign, summary: dict) -> str:
     """The human report: verdict, margins, far field, sizes, the search, provenance."""
     d, r = design, design.result
@@ -265,7 +270,7 @@ def report_markdown(design: AntennaDesign, summary: dict) -> str:
     lines = [
         f"# Design report: {d.spec.name}",
         "",
-        f"The patch {verdict} the spec (verified by openEMS {s.get('cells', '?')} cells per "
+        f"The patch {verdict} the spec (verified by openEMS, {s.get('cells', '?'):g} cells per "
         f"wavelength, {r.info.get('cells', 0):,} cells, PEC sheets on a "
         f"{d.spec.substrate.height_mm} mm eps_r {d.spec.substrate.eps_r} substrate with tan delta "
         f"{d.spec.substrate.tan_delta}; conductor loss in the next paragraph). Worst margin "
@@ -289,7 +294,10 @@ def report_markdown(design: AntennaDesign, summary: dict) -> str:
         "",
         "| requirement | margin (dB) | result |",
         "|---|---|---|",
-        *[f"| {k} | {v:+.2f} | {'pass' if v >= 0 else 'FAIL'} |" for k, v in d.margins.items()],
+        *[
+            f"| {_md(k)} | {v:+.2f} | {'pass' if v >= 0 else 'FAIL'} |"
+            for k, v in d.margins.items()
+        ],
         "",
         "## Far field",
         "",
@@ -305,8 +313,8 @@ def report_markdown(design: AntennaDesign, summary: dict) -> str:
         "",
         f"- length {d.patch.length_mm} mm, width {d.patch.width_mm} mm, feed {d.patch.feed}"
         + (
-            f", inset {d.patch.inset_mm} mm, 50-ohm line {d.patch.feed_width_mm} mm wide, "
-            f"notches {d.patch.notch_mm} mm"
+            f", inset {d.patch.inset_mm:.3f} mm, 50-ohm line {d.patch.feed_width_mm:.4f} mm "
+            f"wide, notches {d.patch.notch_mm:.3f} mm"
             if d.patch.feed == "inset"
             else f", probe {d.patch.probe_x_mm} mm from the edge"
         ),

@@ -88,3 +88,4 @@ def test_a_design_writes_its_report_and_files(tmp_path):
     assert summary["with_conductor_loss"]["worst_margin_db"] == pytest.approx(-0.5)
     report = (tmp_path / "report.md").read_text()
     assert "MEETS" in report and "With conductor loss" in report and "does NOT meet it" in report
+    assert "| \\|S11\\| n257 | +5.00 | pass |" in report  # a table cell, its pipes escaped
