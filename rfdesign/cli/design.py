@@ -171,6 +171,8 @@ def _design_antenna(spec_path: Path, out_dir: Path, cache: Path | None, seed: in
     )
     for name, m in d.margins.items():
         out.print(f"  {name}: {m:+.2f} dB")
+    if d.flags:
+        out.print(f"[bold yellow]flags on the verdict: {', '.join(d.flags)}[/] (see report.md)")
     out.print(
         f"{d.method}: {len(d.history.history)} openEMS runs; "
         f"{d.provenance['wall_s']:.0f} s -> {out_dir}/report.md",

@@ -71,7 +71,10 @@ def test_a_design_writes_its_report_and_files(tmp_path):
     r = fake_result(lambda f: -15 + 0.0 * f, 7.0)
     hist = SadeaResult([Evaluation(x, np.array([5.0, 1.0]), "init")])
     lossy = fake_result(lambda f: -15 + 0.0 * f, 5.5)  # copper costs 1.5 dB of gain
-    d = AntennaDesign(SPEC, p.patch(x), r, margins(SPEC, r), hist, "sadea", {"wall_s": 1.0}, lossy)
+    finer = fake_result(lambda f: -15 + 0.0 * f, 5.9)  # the finer mesh: 0.1 dB short
+    d = AntennaDesign(
+        SPEC, p.patch(x), r, margins(SPEC, r), hist, "sadea", {"wall_s": 1.0}, lossy, finer
+    )
     d.save(tmp_path)
     for name in (
         "report.md",
@@ -86,6 +89,8 @@ def test_a_design_writes_its_report_and_files(tmp_path):
     summary = json.loads((tmp_path / "report.json").read_text())
     assert summary["passed"] and summary["runs_to_spec"] == 1
     assert summary["with_conductor_loss"]["worst_margin_db"] == pytest.approx(-0.5)
+    assert summary["finer_mesh"]["worst_margin_db"] == pytest.approx(-0.1)
+    assert summary["flags"] == ["within-mesh-error", "fails-with-conductor-loss"]
     report = (tmp_path / "report.md").read_text()
     assert "MEETS" in report and "With conductor loss" in report and "does NOT meet it" in report
     assert "| \\|S11\\| n257 | +5.00 | pass |" in report  # a table cell, its pipes escaped
