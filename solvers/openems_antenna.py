@@ -96,6 +96,11 @@ class AntennaSettings:
     RUN_ONLY: ClassVar[tuple[str, ...]] = ("threads", "timeout_s")
 
     def __post_init__(self) -> None:
+        # one type per field, so 30 and 30.0 cells give one cache key
+        for name in ("cells", "edge_cells", "air_fraction", "end_criteria", "ff_step_deg"):
+            object.__setattr__(self, name, float(getattr(self, name)))
+        for name in ("substrate_cells", "max_timesteps", "threads"):
+            object.__setattr__(self, name, int(getattr(self, name)))
         if self.conductor not in ("pec", "sheet"):
             raise ValueError(f"conductor: 'pec' or 'sheet', got {self.conductor!r}")
         if self.boundary not in ("PML_8", "MUR"):
