@@ -310,7 +310,7 @@ def report_markdown(design: AntennaDesign, summary: dict) -> str:
         f"The patch {verdict} the spec (verified by openEMS, {s.get('cells', '?'):g} cells per "
         f"wavelength, {r.info.get('cells', 0):,} cells, PEC sheets on a "
         f"{d.spec.substrate.height_mm} mm eps_r {d.spec.substrate.eps_r} substrate with tan delta "
-        f"{d.spec.substrate.tan_delta}; conductor loss in the next paragraph). Worst margin "
+        f"{d.spec.substrate.tan_delta}; conductor loss below). Worst margin "
         f"{d.worst_margin_db:+.2f} dB.",
         "",
         f"Flags: {', '.join(flags) if flags else 'none'}.",
