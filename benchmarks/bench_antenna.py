@@ -40,12 +40,36 @@ def _solver(z_ref: float = 50.0):
     return OpenEMSAntennaSolver(cache=ResultCache(OUT / "cache"), z_ref_ohm=z_ref)
 
 
-def references() -> str:
-    """The dipole and five patches against their references (table)."""
+def cavity_patch(f0: float):
+    """The cavity model's 50-ohm inset patch for ``f0`` (GHz) on the 28 GHz spec's laminate.
+
+    Sizes to 1 um, notches 0.15 mm, feed and ground a quarter free-space wavelength long.
+    Returns the model and the patch.
+    """
     from rfdesign.antenna_spec import load_antenna_spec
-    from rfdesign.layouts.antenna import Dipole, RectPatch
+    from rfdesign.layouts.antenna import RectPatch
     from rfdesign.layouts.feeds import microstrip_width_mm
     from rfdesign.solvers.patch_model import design_patch
+
+    sub = load_antenna_spec(SPEC).substrate.to_substrate()
+    m = design_patch(f0, sub.eps_r, sub.height_mm)
+    lam4 = 299.792458 / f0 / 4
+    patch = RectPatch(
+        round(m.length_mm, 3),
+        round(m.width_mm, 3),
+        sub,
+        inset_mm=round(m.inset_mm, 3),
+        feed_width_mm=round(microstrip_width_mm(sub, 50.0, f0), 4),
+        notch_mm=0.15,
+        feed_length_mm=round(lam4, 3),
+        ground_margin_mm=round(lam4, 3),
+    )
+    return m, patch
+
+
+def references() -> str:
+    """The dipole and five patches against their references (table)."""
+    from rfdesign.layouts.antenna import Dipole
 
     lines = [
         "openEMS 0.0.35 (Debian), antenna model 1: PEC sheets, lumped 50-ohm port, 8-cell PML "
@@ -65,21 +89,8 @@ def references() -> str:
         f"eq. 4-91) | {d:.2f} dBi | {d - 2.15:+.2f} dB | {r.radiation_efficiency(10.0):.3f} | "
         f"{r.info['wall_s']:.0f} |"
     )
-    sub = load_antenna_spec(SPEC).substrate.to_substrate()
     for f0 in PATCH_F_GHZ:
-        m = design_patch(f0, sub.eps_r, sub.height_mm)
-        fw = microstrip_width_mm(sub, 50.0, f0)
-        lam4 = 299.792458 / f0 / 4
-        patch = RectPatch(
-            round(m.length_mm, 3),
-            round(m.width_mm, 3),
-            sub,
-            inset_mm=round(m.inset_mm, 3),
-            feed_width_mm=round(fw, 4),
-            notch_mm=0.15,
-            feed_length_mm=round(lam4, 3),
-            ground_margin_mm=round(lam4, 3),
-        )
+        m, patch = cavity_patch(f0)
         f = np.linspace(0.85 * f0, 1.15 * f0, 121)
         res = _solver().simulate(patch, f, [f0])
         hits += bool(res.info.get("cache_hit"))
@@ -112,28 +123,12 @@ def _null_ghz(f: np.ndarray, s11: np.ndarray) -> float:
 
 def convergence() -> str:
     """The 28 GHz cavity-model patch on three meshes: how far resonance and gain move."""
-    from rfdesign.antenna_spec import load_antenna_spec
-    from rfdesign.layouts.antenna import RectPatch
-    from rfdesign.layouts.feeds import microstrip_width_mm
     from rfdesign.solvers.base import ResultCache
     from rfdesign.solvers.convergence import observed_order, richardson
     from rfdesign.solvers.openems_antenna import AntennaSettings, OpenEMSAntennaSolver
-    from rfdesign.solvers.patch_model import design_patch
 
-    sub = load_antenna_spec(SPEC).substrate.to_substrate()
     f0 = 28.0
-    m = design_patch(f0, sub.eps_r, sub.height_mm)
-    lam4 = 299.792458 / f0 / 4
-    patch = RectPatch(
-        round(m.length_mm, 3),
-        round(m.width_mm, 3),
-        sub,
-        inset_mm=round(m.inset_mm, 3),
-        feed_width_mm=round(microstrip_width_mm(sub, 50.0, f0), 4),
-        notch_mm=0.15,
-        feed_length_mm=round(lam4, 3),
-        ground_margin_mm=round(lam4, 3),
-    )
+    _, patch = cavity_patch(f0)
     f = np.linspace(0.85 * f0, 1.15 * f0, 121)
     lines = [
         "The cavity model's 28 GHz patch (row 4 above) with every cell size divided by 1.5 and "
