@@ -28,14 +28,20 @@ def margins(x):
 
 
 def test_sadea_beats_plain_de_on_the_same_budget():
-    s = sadea(margins, BOUNDS, SadeaSettings(budget=20, seed=0))
-    d = plain_de(margins, BOUNDS, 20, seed=0)
-    assert len(s.history) == 20 and len(d.history) == 20
-    assert s.best.worst > 0.8  # within 0.2 of the optimum 1.0 in 20 evaluations
-    assert s.best.worst > d.best.worst
-    # every generation's pick carries the GP's prediction and its optimistic bound
-    picks = [e for e in s.history if e.stage == "sadea"]
-    assert picks and all(e.bound >= e.predicted for e in picks)
+    # over four seeds (one seed's path depends on the GP fits' last digits): measured here,
+    # SADEA's best 0.875-0.978 in 25 evaluations, DE's 0.169-0.858 (mean 0.54)
+    best_s, best_d = [], []
+    for seed in range(4):
+        s = sadea(margins, BOUNDS, SadeaSettings(budget=25, seed=seed))
+        d = plain_de(margins, BOUNDS, 25, seed=seed)
+        assert len(s.history) == 25 and len(d.history) == 25
+        best_s.append(s.best.worst)
+        best_d.append(d.best.worst)
+        # every generation's pick carries the GP's prediction and its optimistic bound
+        picks = [e for e in s.history if e.stage == "sadea"]
+        assert picks and all(e.bound >= e.predicted for e in picks)
+    assert min(best_s) > 0.75  # within 0.25 of the optimum 1.0
+    assert np.mean(best_s) > np.mean(best_d) + 0.1
 
 
 def test_a_goal_stops_the_search_and_a_seed_repeats_it():
