@@ -47,13 +47,14 @@ def cavity_patch(f0: float):
     Returns the model and the patch.
     """
     from rfdesign.antenna_spec import load_antenna_spec
+    from rfdesign.core.constants import C0_MM_PER_NS
     from rfdesign.layouts.antenna import RectPatch
     from rfdesign.layouts.feeds import microstrip_width_mm
     from rfdesign.solvers.patch_model import design_patch
 
     sub = load_antenna_spec(SPEC).substrate.to_substrate()
     m = design_patch(f0, sub.eps_r, sub.height_mm)
-    lam4 = 299.792458 / f0 / 4
+    lam4 = C0_MM_PER_NS / f0 / 4
     patch = RectPatch(
         round(m.length_mm, 3),
         round(m.width_mm, 3),

@@ -43,6 +43,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from rfdesign.core.constants import C0_MM_PER_NS, EPS0, ETA0
 from rfdesign.layouts.antenna import Dipole, RectPatch
 from rfdesign.solvers.base import ResultCache, frequency_ghz
 from rfdesign.solvers.isolated import run_folder, run_job
@@ -51,10 +52,6 @@ from rfdesign.solvers.openems import excitation, openems_version, parse_log
 
 log = logging.getLogger(__name__)
 
-C0_MM_GHZ = 299.792458
-"""Speed of light, mm GHz."""
-ETA0_OHM = 376.730313668
-"""Impedance of free space, ohm."""
 MODEL_VERSION = 1
 """Version of this antenna model (meshing, port, boundaries); part of every cache key."""
 PML_CELLS = 8
@@ -239,8 +236,8 @@ def antenna_model(
     """The job's geometry: mesh lines, metal boxes, dielectrics, port and far-field box (mm)."""
     s = settings
     f_max, f_mid = float(f_ghz.max()), float(f_ghz.mean())
-    lam0 = C0_MM_GHZ / f_max
-    air = s.air_fraction * C0_MM_GHZ / f_mid
+    lam0 = C0_MM_PER_NS / f_max
+    air = s.air_fraction * C0_MM_PER_NS / f_mid
     h_air = lam0 / s.cells
     if isinstance(antenna, RectPatch):
         sub = antenna.substrate
@@ -271,7 +268,7 @@ def antenna_model(
             h / s.substrate_cells,
             h_air,
         )
-        kappa = 2 * math.pi * f_mid * 1e9 * 8.8541878128e-12 * sub.eps_r * sub.tan_delta
+        kappa = 2 * math.pi * f_mid * 1e9 * EPS0 * sub.eps_r * sub.tan_delta
         dielectrics = [
             {"eps_r": sub.eps_r, "kappa": kappa, "start": [gx0, gy0, 0.0], "stop": [gx1, gy1, h]}
         ]
@@ -461,7 +458,7 @@ class OpenEMSAntennaSolver:
         uf_tot, if_tot = a["uf_tot"], a["if_tot"]
         if "ff_hz" in a:
             e2 = np.abs(a["e_theta"]) ** 2 + np.abs(a["e_phi"]) ** 2  # (F, theta, phi)
-            u = e2 / (2 * ETA0_OHM)  # radiation intensity at r = 1 m, W / sr
+            u = e2 / (2 * ETA0)  # radiation intensity at r = 1 m, W / sr
             directivity = 4 * np.pi * u / a["prad_w"][:, None, None]
             ff, th, ph, prad = a["ff_hz"] / 1e9, a["theta_deg"], a["phi_deg"], a["prad_w"]
         else:

@@ -32,10 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import integrate, special
 
-C0_M_S = 299_792_458.0
-"""Speed of light in vacuum, m/s."""
-ETA0_OHM = 376.730313668
-"""Impedance of free space, ohm."""
+from rfdesign.core.constants import C0
 
 
 def eps_eff(eps_r: float, height_mm: float, width_mm: float) -> float:
@@ -52,13 +49,13 @@ def fringe_extension_mm(eps_r: float, height_mm: float, width_mm: float) -> floa
 
 def design_width_mm(f_ghz: float, eps_r: float) -> float:
     """Patch width for an efficient radiator, mm (Balanis eq. 14-6)."""
-    return C0_M_S / (2 * f_ghz * 1e9) * np.sqrt(2 / (eps_r + 1)) * 1e3
+    return C0 / (2 * f_ghz * 1e9) * np.sqrt(2 / (eps_r + 1)) * 1e3
 
 
 def resonant_length_mm(f_ghz: float, eps_r: float, height_mm: float, width_mm: float) -> float:
     """Physical length resonating at ``f_ghz`` in the TM010 mode, mm (Balanis eq. 14-7)."""
     ee = eps_eff(eps_r, height_mm, width_mm)
-    half_wave = C0_M_S / (2 * f_ghz * 1e9 * np.sqrt(ee)) * 1e3
+    half_wave = C0 / (2 * f_ghz * 1e9 * np.sqrt(ee)) * 1e3
     return half_wave - 2 * fringe_extension_mm(eps_r, height_mm, width_mm)
 
 
@@ -68,7 +65,7 @@ def resonant_frequency_ghz(
     """TM010 resonance of a patch with fringing, GHz (Balanis eq. 14-7 solved for f)."""
     ee = eps_eff(eps_r, height_mm, width_mm)
     l_eff = length_mm + 2 * fringe_extension_mm(eps_r, height_mm, width_mm)
-    return C0_M_S / (2 * l_eff * 1e-3 * np.sqrt(ee)) / 1e9
+    return C0 / (2 * l_eff * 1e-3 * np.sqrt(ee)) / 1e9
 
 
 def _slot_factor(theta: np.ndarray, k0w: float) -> np.ndarray:
@@ -81,14 +78,14 @@ def _slot_factor(theta: np.ndarray, k0w: float) -> np.ndarray:
 
 def slot_conductance_s(f_ghz: float, width_mm: float) -> float:
     """Conductance of one radiating slot of width ``W``, S (Balanis eq. 14-12, I1 of 14-12a)."""
-    k0w = 2 * np.pi * f_ghz * 1e9 / C0_M_S * width_mm * 1e-3
+    k0w = 2 * np.pi * f_ghz * 1e9 / C0 * width_mm * 1e-3
     i1, _ = integrate.quad(_slot_factor, 0, np.pi, args=(k0w,), limit=200)
     return i1 / (120 * np.pi**2)
 
 
 def mutual_conductance_s(f_ghz: float, width_mm: float, length_mm: float) -> float:
     """Mutual conductance of the two slots ``L`` apart, S (Balanis eq. 14-18a)."""
-    k0 = 2 * np.pi * f_ghz * 1e9 / C0_M_S
+    k0 = 2 * np.pi * f_ghz * 1e9 / C0
     k0w, k0l = k0 * width_mm * 1e-3, k0 * length_mm * 1e-3
 
     def f(theta: float) -> float:
@@ -120,7 +117,7 @@ def inset_for_resistance_mm(r_ohm: float, edge_ohm: float, length_mm: float) -> 
 
 def slot_directivity(f_ghz: float, width_mm: float) -> float:
     """Directivity of one radiating slot over a ground plane (Balanis eq. 14-53), linear."""
-    k0w = 2 * np.pi * f_ghz * 1e9 / C0_M_S * width_mm * 1e-3
+    k0w = 2 * np.pi * f_ghz * 1e9 / C0 * width_mm * 1e-3
     i1, _ = integrate.quad(_slot_factor, 0, np.pi, args=(k0w,), limit=200)
     return k0w**2 / i1
 
@@ -137,7 +134,7 @@ def patch_directivity(f_ghz: float, width_mm: float, l_eff_mm: float) -> float:
         width_mm: Patch width (the slots' length), mm.
         l_eff_mm: Distance between the slots, mm: the effective length ``L + 2 dL``.
     """
-    k0 = 2 * np.pi * f_ghz * 1e9 / C0_M_S
+    k0 = 2 * np.pi * f_ghz * 1e9 / C0
     k0w, k0l = k0 * width_mm * 1e-3, k0 * l_eff_mm * 1e-3
 
     def f(phi: float, theta: float) -> float:

@@ -62,6 +62,18 @@ def load_spec_or_fail(path: Path) -> FilterSpec:
         raise  # unreachable: fail exits
 
 
+def load_antenna_spec_or_fail(path: Path):
+    """The antenna spec in ``path``, or exit with one line per problem, as the filter's."""
+    from rfdesign.antenna_spec import load_antenna_spec
+    from rfdesign.spec import SpecError
+
+    try:
+        return load_antenna_spec(path)
+    except SpecError as exc:
+        fail([f"{exc.source}: {issue}" for issue in exc.issues])
+        raise  # unreachable: fail exits
+
+
 def fail_option(exc: ValueError) -> None:
     """Exit with a ``field: reason`` error of the API as the ``--field`` option's error."""
     field, _, reason = str(exc).partition(":")

@@ -141,16 +141,11 @@ def design_cmd(
 
 def _design_antenna(spec_path: Path, out_dir: Path, cache: Path | None, seed: int | None) -> None:
     """``rfdesign design`` for an antenna spec: the patch by SADEA (or DE) on openEMS."""
-    from rfdesign.antenna_spec import load_antenna_spec
+    from rfdesign.cli.common import load_antenna_spec_or_fail
     from rfdesign.design.antenna import design_antenna
     from rfdesign.design.verify import default_cache_dir
-    from rfdesign.spec import SpecError
 
-    try:
-        spec = load_antenna_spec(spec_path)
-    except SpecError as exc:
-        fail([f"{exc.source}: {issue}" for issue in exc.issues])
-        raise
+    spec = load_antenna_spec_or_fail(spec_path)
     if seed is not None:
         spec = spec.model_copy(update={"design": spec.design.model_copy(update={"seed": seed})})
     check_out_dir(out_dir)

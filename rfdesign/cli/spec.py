@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from rfdesign.cli.common import load_spec_or_fail, out
+from rfdesign.cli.common import load_antenna_spec_or_fail, load_spec_or_fail, out
 
 spec_app = typer.Typer(help="Check spec files.", no_args_is_help=True)
 
@@ -87,15 +87,7 @@ def schema() -> None:
 
 def _check_antenna(file: Path, json_out: bool) -> None:
     """``spec check`` of an antenna spec: every problem named, or its requirements."""
-    from rfdesign.antenna_spec import load_antenna_spec
-    from rfdesign.cli.common import fail
-    from rfdesign.spec import SpecError
-
-    try:
-        spec = load_antenna_spec(file)
-    except SpecError as exc:
-        fail([f"{exc.source}: {issue}" for issue in exc.issues])
-        raise
+    spec = load_antenna_spec_or_fail(file)
     if json_out:
         print(json.dumps(spec.model_dump(mode="json"), indent=2))
         return

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from rfdesign.antenna_spec import AntennaSpec
+from rfdesign.core.constants import C0_MM_PER_NS
 from rfdesign.core.version import __version__
 from rfdesign.layouts.antenna import RectPatch, write_patch_gds
 from rfdesign.layouts.feeds import microstrip_width_mm
@@ -35,17 +36,11 @@ from rfdesign.solvers.openems_antenna import AntennaResult, AntennaSettings, Ope
 
 log = logging.getLogger(__name__)
 
-C0_MM_GHZ = 299.792458
 FINER = 1.5
 """The verification's second mesh: every cell size divided by this (20 -> 30 cells per
 wavelength, 4 -> 6 across the substrate); the margins' change is the report's mesh
 uncertainty. Measured on the 28 GHz patch: resonance +0.25 %, realised gain at 28 GHz
 -0.15 dB from 20 to 30 cells."""
-NAMES = {
-    "inset": ("length_mm", "width_mm", "inset_mm"),
-    "probe": ("length_mm", "width_mm", "probe_x_mm"),
-}
-"""The designed sizes per feed, in the order of the search's coordinates."""
 
 
 @dataclass(frozen=True)
@@ -107,7 +102,7 @@ class PatchProblem:
             )
         third = (0.0, 0.45 * length) if d.feed == "inset" else (0.05 * length, 0.5 * length)
         bounds = np.array([[0.9 * length, 1.08 * length], [w_lo, w_hi], third])
-        lam0 = C0_MM_GHZ / fc
+        lam0 = C0_MM_PER_NS / fc
         margin = d.ground_margin_mm if d.ground_margin_mm is not None else lam0 / 4
         return cls(spec, bounds, fw, notch, lam0 / 4, margin, model)
 
@@ -394,6 +389,27 @@ def report_markdown(design: AntennaDesign, summary: dict) -> str:
     return "\n".join(lines)
 
 
+def spec_solver(
+    spec: AntennaSpec, cache_dir: str | Path | None = None, **changes: Any
+) -> OpenEMSAntennaSolver:
+    """openEMS for ``spec``'s antennas: its cells, threads and timeout, a 50-ohm port.
+
+    Cached in ``cache_dir`` (default: the shared cache); ``changes`` replace settings (the
+    conductor, the mesh).
+    """
+    from rfdesign.design.verify import default_cache_dir
+    from rfdesign.solvers.base import ResultCache
+
+    settings = AntennaSettings(
+        cells=spec.solver.cells, threads=spec.solver.threads, timeout_s=spec.solver.timeout_s
+    )
+    return OpenEMSAntennaSolver(
+        dataclasses.replace(settings, **changes),
+        ResultCache(Path(cache_dir or default_cache_dir())),
+        z_ref_ohm=50.0,
+    )
+
+
 def design_antenna(
     spec: AntennaSpec,
     *,
@@ -413,19 +429,12 @@ def design_antenna(
         budget: Most openEMS runs (default: the spec's).
         progress: Called ``(stage, done, total)`` after each run.
     """
-    from rfdesign.design.verify import default_cache_dir
-    from rfdesign.solvers.base import ResultCache
-
     t0 = time.perf_counter()
     problem = PatchProblem.from_spec(spec)
     method = method or spec.design.method
     budget = budget or spec.design.budget
-    settings = AntennaSettings(
-        cells=spec.solver.cells, threads=spec.solver.threads, timeout_s=spec.solver.timeout_s
-    )
-    solver = OpenEMSAntennaSolver(
-        settings, ResultCache(Path(cache_dir or default_cache_dir())), z_ref_ohm=50.0
-    )
+    solver = spec_solver(spec, cache_dir)
+    s = solver.settings
     f = spec.frequencies_ghz()
     ff = np.array(sorted({g.f_ghz for g in spec.gain}), float)
     runs: dict[tuple, AntennaResult] = {}
@@ -463,25 +472,19 @@ def design_antenna(
         raise ValueError(f"method: 'sadea' or 'de', got {method!r}")
     best = history.best
     result = run(best.x)
-    lossy_solver = OpenEMSAntennaSolver(
-        dataclasses.replace(settings, conductor="sheet"), solver.cache, z_ref_ohm=50.0
-    )
-    lossy = lossy_solver.simulate(problem.patch(best.x), f, ff)
-    finer_solver = OpenEMSAntennaSolver(
-        dataclasses.replace(
-            settings,
-            cells=settings.cells * FINER,
-            edge_cells=settings.edge_cells * FINER,
-            substrate_cells=round(settings.substrate_cells * FINER),
-        ),
-        solver.cache,
-        z_ref_ohm=50.0,
-    )
-    finer = finer_solver.simulate(problem.patch(best.x), f, ff)
+    patch = problem.patch(best.x)
+    lossy = spec_solver(spec, cache_dir, conductor="sheet").simulate(patch, f, ff)
+    finer = spec_solver(
+        spec,
+        cache_dir,
+        cells=s.cells * FINER,
+        edge_cells=s.edge_cells * FINER,
+        substrate_cells=round(s.substrate_cells * FINER),
+    ).simulate(patch, f, ff)
     m = problem.model
     design = AntennaDesign(
         spec,
-        problem.patch(best.x),
+        patch,
         result,
         margins(spec, result),
         history,
@@ -538,16 +541,11 @@ def patch_tradeoff(
         The :class:`~rfdesign.optimizers.tradeoff.TradeoffResult` (designs as the box's
         coordinates; ``PatchProblem.patch`` draws each).
     """
-    from rfdesign.design.verify import default_cache_dir
     from rfdesign.optimizers.sadea import latin_hypercube
     from rfdesign.optimizers.tradeoff import TradeoffResult, TradeoffSettings, tradeoff
-    from rfdesign.solvers.base import ResultCache
 
     problem = PatchProblem.from_spec(spec)
-    settings = AntennaSettings(
-        cells=spec.solver.cells, threads=spec.solver.threads, timeout_s=spec.solver.timeout_s
-    )
-    solver = OpenEMSAntennaSolver(settings, ResultCache(Path(cache_dir or default_cache_dir())))
+    solver = spec_solver(spec, cache_dir)
     f = spec.frequencies_ghz()
     # the gain at the spec's first gain point (else the bands' centre)
     fc = np.array([spec.gain[0].f_ghz if spec.gain else round(spec.centre_ghz, 3)])

@@ -20,6 +20,14 @@ def _figure(**kw):
     return plt, plt.figure(**kw)
 
 
+def _save(plt, fig, path: str | Path, dpi: int = 120) -> Path:
+    """Lay out, write and close ``fig``."""
+    fig.tight_layout()
+    fig.savefig(path, dpi=dpi)
+    plt.close(fig)
+    return Path(path)
+
+
 def plot_layout(patch: RectPatch, path: str | Path) -> Path:
     """Top view: ground plane (grey) and metal (gold), mm; the port marked."""
     from matplotlib.patches import Rectangle
@@ -39,10 +47,7 @@ def plot_layout(patch: RectPatch, path: str | Path) -> Path:
     ax.set_ylabel("y (mm)")
     ax.legend(loc="upper right")
     ax.set_title(f"patch {patch.length_mm} x {patch.width_mm} mm")
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return Path(path)
+    return _save(plt, fig, path)
 
 
 def plot_response(spec: AntennaSpec, result: AntennaResult, path: str | Path) -> Path:
@@ -57,10 +62,7 @@ def plot_response(spec: AntennaSpec, result: AntennaResult, path: str | Path) ->
     ax.grid(True, alpha=0.3)
     ax.legend()
     ax.set_title(f"{spec.name}: openEMS")
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return Path(path)
+    return _save(plt, fig, path)
 
 
 def plot_pattern(result: AntennaResult, path: str | Path) -> Path:
@@ -75,10 +77,7 @@ def plot_pattern(result: AntennaResult, path: str | Path) -> Path:
         ax.set_rlim(-30, None)
         ax.set_title(name + ", dBi")
         ax.legend(loc="lower right", fontsize=7)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return Path(path)
+    return _save(plt, fig, path)
 
 
 def plot_gain_3d(result: AntennaResult, f_ghz: float, path: str | Path) -> Path:
@@ -98,7 +97,4 @@ def plot_gain_3d(result: AntennaResult, f_ghz: float, path: str | Path) -> Path:
     ax.set_xlabel("x")
     ax.set_ylabel("y")
     ax.set_zlabel("z")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return Path(path)
+    return _save(plt, fig, path, dpi=110)
