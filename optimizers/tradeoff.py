@@ -93,13 +93,13 @@ def hypervolume(f: np.ndarray, ref: np.ndarray) -> float:
     return float(HV(ref_point=np.asarray(ref, float))(f[inside]))
 
 
-def _surrogate_front(gp, bounds: np.ndarray, s: TradeoffSettings, seed: int) -> np.ndarray:
-    """NSGA-II on the GP's mean: the predicted front's designs (unit box)."""
+def _surrogate_front(gp, s: TradeoffSettings, seed: int) -> np.ndarray:
+    """NSGA-II on the GP's mean over its unit box: the predicted front's designs."""
     from pymoo.algorithms.moo.nsga2 import NSGA2
     from pymoo.core.problem import Problem
     from pymoo.optimize import minimize
 
-    d = len(bounds)
+    d = gp.input_dim
 
     class _OnGP(Problem):
         def __init__(self) -> None:
@@ -154,7 +154,7 @@ def tradeoff(
         gp = GPSurrogate(seed=s.seed + rnd, n_restarts=1).fit(
             unit, np.array(fs), bounds=np.c_[np.zeros(d), np.ones(d)]
         )
-        cand = _surrogate_front(gp, bounds, s, s.seed + rnd)
+        cand = _surrogate_front(gp, s, s.seed + rnd)
         _, std = gp.predict_with_uncertainty(cand)
         scale = np.array(fs).std(axis=0)
         score = np.sum(std / np.where(scale > 0, scale, 1.0), axis=1)

@@ -178,25 +178,21 @@ def design_filter(
 
         try:
             result = parametric(spec, verify=verify, cache_dir=opts.cache_dir, progress=say)
-        except SolverError as exc:  # a stage's run failed: a report that says which, then why
-            reason = (
-                f"design.method {spec.design.method}: a full-wave run failed: "
-                + (str(exc).splitlines()[0])
-            )
-            if out is not None:
-                write_not_designed(spec, f"The design stopped: {reason}.", reason, out)
-            raise DesignStopped(reason) from exc
-        except OutOfReach as exc:  # measured: the topology cannot realise the masks
-            reason = f"design.method {spec.design.method}: {exc}"
+        except (SolverError, OutOfReach) as exc:  # a report that names the stage, then why
+            if isinstance(exc, SolverError):  # a stage's run failed; runs before it unknown
+                why, runs, solver_s = (
+                    f"a full-wave run failed: {str(exc).splitlines()[0]}",
+                    None,
+                    0.0,
+                )
+            else:  # measured: the topology cannot realise the masks
+                why, runs, solver_s = str(exc), exc.fullwave_runs, exc.solver_s
+            reason = f"design.method {spec.design.method}: {why}"
             if out is not None:
                 write_not_designed(
-                    spec,
-                    f"The design stopped: {reason}.",
-                    reason,
-                    out,
-                    fullwave_runs=exc.fullwave_runs,
+                    spec, f"The design stopped: {reason}.", reason, out, fullwave_runs=runs
                 )
-            raise DesignStopped(reason, exc.fullwave_runs, exc.solver_s) from exc
+            raise DesignStopped(reason, runs, solver_s) from exc
         if loss.applies(spec, verify, result.verified_run):
             say("loss check", 0, 1)
             result = result.with_loss_check(
