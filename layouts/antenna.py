@@ -102,6 +102,11 @@ class RectPatch:
             rects.append((-self.feed_length_mm, -f2, self.inset_mm, f2))
         return rects
 
+    @property
+    def port_x_mm(self) -> float:
+        """x of the port (on y = 0): the substrate's edge (inset feed) or the probe."""
+        return self.ground_rect()[0] if self.feed == "inset" else self.probe_x_mm
+
     def ground_rect(self) -> Rect:
         """The ground plane and substrate outline (x0, y0, x1, y1), mm."""
         m = self.ground_margin_mm
@@ -162,10 +167,10 @@ def write_patch_gds(patch: RectPatch, path, cell_name: str | None = None):
         cell.add(poly)
     gx0, gy0, gx1, gy1 = patch.ground_rect()
     cell.add(gdstk.rectangle((gx0 * um, gy0 * um), (gx1 * um, gy1 * um), layer=layers.substrate))
-    px, py = (gx0, 0.0) if patch.feed == "inset" else (patch.probe_x_mm, 0.0)
+    px = patch.port_x_mm * um
     s = PORT_MARKER_MM / 2 * um
-    cell.add(gdstk.rectangle(((px * um) - s, -s), ((px * um) + s, s), layer=layers.ports))
-    cell.add(gdstk.Label("P1", (px * um, py * um), layer=layers.ports))
+    cell.add(gdstk.rectangle((px - s, -s), (px + s, s), layer=layers.ports))
+    cell.add(gdstk.Label("P1", (px, 0.0), layer=layers.ports))
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     lib.write_gds(str(path))

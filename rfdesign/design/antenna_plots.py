@@ -38,8 +38,7 @@ def plot_layout(patch: RectPatch, path: str | Path) -> Path:
     ax.add_patch(Rectangle((gx0, gy0), gx1 - gx0, gy1 - gy0, color="0.85"))
     for x0, y0, x1, y1 in patch.metal_rects():
         ax.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, color="goldenrod"))
-    px = gx0 if patch.feed == "inset" else patch.probe_x_mm
-    ax.plot([px], [0.0], "r^", label="port")
+    ax.plot([patch.port_x_mm], [0.0], "r^", label="port")
     ax.set_xlim(gx0 - 0.2, gx1 + 0.2)
     ax.set_ylim(gy0 - 0.2, gy1 + 0.2)
     ax.set_aspect("equal")
