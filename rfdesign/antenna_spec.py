@@ -75,14 +75,48 @@ class AntennaSolverSettings(SpecModel):
     timeout_s: Number = Field(default=1800.0, gt=0, description="Wall-time limit of a run, s.")
 
 
+class PixelSettings(SpecModel):
+    """The pixel patch's grid and search (``design.method: pixel``)."""
+
+    n_x: Count = Field(default=8, ge=2, le=32, description="Cells along the feed's axis.")
+    n_y: Count = Field(
+        default=8, ge=2, le=32, description="Cells across (even: the layout is mirrored)."
+    )
+    cheap_runs: Count = Field(
+        default=300,
+        ge=0,
+        le=100_000,
+        description="Random layouts on the cheap openEMS mesh the CNN is pre-trained on.",
+    )
+    initial_runs: Count = Field(
+        default=60,
+        ge=4,
+        le=10_000,
+        description="Random layouts on the search mesh the CNN is first fine-tuned on.",
+    )
+    per_round: Count = Field(
+        default=8, ge=1, le=200, description="GA candidates verified on openEMS per round."
+    )
+    ensemble: Count = Field(default=5, ge=2, le=20, description="CNN ensemble members.")
+
+    @field_validator("n_y")
+    @classmethod
+    def _even(cls, v: int) -> int:
+        if v % 2:
+            raise ValueError(f"must be even (the layout is mirrored about the feed), got {v}")
+        return v
+
+
 class AntennaDesignSettings(SpecModel):
     """How the antenna is designed."""
 
-    method: Literal["sadea", "de"] = Field(
+    method: Literal["sadea", "de", "pixel"] = Field(
         default="sadea",
         description="sadea: GP-assisted differential evolution, one full-wave run per "
         "generation (Liu et al., IEEE TAP 2014 / 2021); de: plain differential evolution on "
-        "the full-wave solver (the baseline).",
+        "the full-wave solver (the baseline); pixel: a pixelated patch searched by a GA on a "
+        "CNN ensemble pre-trained on cheap openEMS runs and fine-tuned on search-mesh ones, "
+        "verifying its best candidates each round.",
     )
     feed: Literal["inset", "probe"] = Field(default="inset", description="Patch feed.")
     budget: Count = Field(default=40, ge=5, le=2000, description="Most full-wave runs.")
@@ -97,6 +131,7 @@ class AntennaDesignSettings(SpecModel):
     min_feature_mm: Number = Field(
         default=0.1, gt=0, le=10, description="Fabrication: smallest gap or line, mm."
     )
+    pixel: PixelSettings = Field(default_factory=PixelSettings)
 
 
 class AntennaSpec(SpecModel):

@@ -45,6 +45,7 @@ import numpy as np
 
 from rfdesign.core.constants import C0_MM_PER_NS, EPS0, ETA0
 from rfdesign.layouts.antenna import Dipole, RectPatch
+from rfdesign.layouts.pixel_patch import PixelPatch
 from rfdesign.solvers.base import ResultCache, frequency_ghz
 from rfdesign.solvers.isolated import run_folder, run_job
 from rfdesign.solvers.mesh import metal_edges, smooth_lines, thirds_lines
@@ -231,15 +232,19 @@ def _axis_lines(
 
 
 def antenna_model(
-    antenna: RectPatch | Dipole, f_ghz: np.ndarray, settings: AntennaSettings
+    antenna: RectPatch | PixelPatch | Dipole, f_ghz: np.ndarray, settings: AntennaSettings
 ) -> dict[str, Any]:
-    """The job's geometry: mesh lines, metal boxes, dielectrics, port and far-field box (mm)."""
+    """The job's geometry: mesh lines, metal boxes, dielectrics, port and far-field box (mm).
+
+    A pixel patch's mesh has a line on every cell edge and the thirds rule on the feed line's
+    edges only, so all layouts of its grid share one mesh (:mod:`rfdesign.layouts.pixel_patch`).
+    """
     s = settings
     f_max, f_mid = float(f_ghz.max()), float(f_ghz.mean())
     lam0 = C0_MM_PER_NS / f_max
     air = s.air_fraction * C0_MM_PER_NS / f_mid
     h_air = lam0 / s.cells
-    if isinstance(antenna, RectPatch):
+    if isinstance(antenna, RectPatch | PixelPatch):
         sub = antenna.substrate
         h = sub.height_mm
         lam_sub = lam0 / math.sqrt(sub.eps_r)
@@ -247,6 +252,11 @@ def antenna_model(
         gx0, gy0, gx1, gy1 = antenna.ground_rect()
         rects = antenna.metal_rects()
         fixed_x, fixed_y = [gx0, gx1], [gy0, gy1]
+        edge_rects = rects
+        if isinstance(antenna, PixelPatch):
+            fixed_x += antenna.mesh_lines("x")
+            fixed_y += antenna.mesh_lines("y")
+            edge_rects = [antenna.feed_rect()]
         if antenna.feed == "probe":
             fixed_x.append(antenna.probe_x_mm)
             fixed_y.append(0.0)
@@ -258,8 +268,8 @@ def antenna_model(
         else:
             f2 = antenna.feed_width_mm / 2
             port = {"start": [gx0, -f2, 0.0], "stop": [gx0, f2, h], "dir": "z"}
-        x = _axis_lines(rects, "x", fixed_x, (gx0, gx1), h_edge, h_fine, h_air, air)
-        y = _axis_lines(rects, "y", fixed_y, (gy0, gy1), h_edge, h_fine, h_air, air)
+        x = _axis_lines(edge_rects, "x", fixed_x, (gx0, gx1), h_edge, h_fine, h_air, air)
+        y = _axis_lines(edge_rects, "y", fixed_y, (gy0, gy1), h_edge, h_fine, h_air, air)
         z_sub = np.linspace(0.0, h, s.substrate_cells + 1).tolist()
         z = smooth_lines(
             z_sub,
@@ -346,7 +356,9 @@ class OpenEMSAntennaSolver:
                 d.pop("conductor")
         return d
 
-    def cache_key(self, antenna: RectPatch | Dipole, f_ghz: np.ndarray, ff_ghz: np.ndarray) -> str:
+    def cache_key(
+        self, antenna: RectPatch | PixelPatch | Dipole, f_ghz: np.ndarray, ff_ghz: np.ndarray
+    ) -> str:
         """sha256 of solver, version, settings, geometry, port, frequencies and far-field ones."""
         import hashlib
 
@@ -363,7 +375,11 @@ class OpenEMSAntennaSolver:
         return hashlib.sha256(blob.encode()).hexdigest()
 
     def job(
-        self, antenna: RectPatch | Dipole, f_ghz: np.ndarray, ff_ghz: np.ndarray, sim_dir: Path
+        self,
+        antenna: RectPatch | PixelPatch | Dipole,
+        f_ghz: np.ndarray,
+        ff_ghz: np.ndarray,
+        sim_dir: Path,
     ) -> dict:
         """The JSON job (:mod:`rfdesign.solvers._openems_antenna_job`)."""
         s = self.settings
@@ -371,7 +387,7 @@ class OpenEMSAntennaSolver:
         f0, fc = excitation(np.r_[f_ghz, ff_ghz])
         model["port"]["r_ohm"] = self.z_ref_ohm
         sheet = None
-        if s.conductor == "sheet" and isinstance(antenna, RectPatch):
+        if s.conductor == "sheet" and isinstance(antenna, RectPatch | PixelPatch):
             sub = antenna.substrate
             sheet = {
                 "conductivity": sub.conductivity_s_per_m,
@@ -397,7 +413,7 @@ class OpenEMSAntennaSolver:
         }
 
     def simulate(
-        self, antenna: RectPatch | Dipole, frequency: Any, far_field_ghz: Any = ()
+        self, antenna: RectPatch | PixelPatch | Dipole, frequency: Any, far_field_ghz: Any = ()
     ) -> AntennaResult:
         """Simulate ``antenna`` over ``frequency`` (GHz) with far fields at ``far_field_ghz``.
 

@@ -140,9 +140,10 @@ def design_cmd(
 
 
 def _design_antenna(spec_path: Path, out_dir: Path, cache: Path | None, seed: int | None) -> None:
-    """``rfdesign design`` for an antenna spec: the patch by SADEA (or DE) on openEMS."""
+    """``rfdesign design`` for an antenna spec: a patch by SADEA or DE, or a pixel patch."""
     from rfdesign.cli.common import load_antenna_spec_or_fail
     from rfdesign.design.antenna import design_antenna
+    from rfdesign.design.pixel_antenna import design_pixel_antenna
     from rfdesign.design.verify import default_cache_dir
 
     spec = load_antenna_spec_or_fail(spec_path)
@@ -152,7 +153,8 @@ def _design_antenna(spec_path: Path, out_dir: Path, cache: Path | None, seed: in
     check_out_dir(cache or default_cache_dir(), "--cache")
     try:
         with stage_progress() as progress:
-            d = design_antenna(spec, out=out_dir, cache_dir=cache, progress=progress)
+            flow = design_pixel_antenna if spec.design.method == "pixel" else design_antenna
+            d = flow(spec, out=out_dir, cache_dir=cache, progress=progress)
     except KeyboardInterrupt:
         err.print("interrupted: full-wave results computed so far are in the cache")
         raise typer.Exit(130) from None
@@ -169,7 +171,7 @@ def _design_antenna(spec_path: Path, out_dir: Path, cache: Path | None, seed: in
     if d.flags:
         out.print(f"[bold yellow]flags on the verdict: {', '.join(d.flags)}[/] (see report.md)")
     out.print(
-        f"{d.method}: {len(d.history.history)} openEMS runs; "
+        f"{d.method}: {len(d.history.history)} openEMS runs in the search; "
         f"{d.provenance['wall_s']:.0f} s -> {out_dir}/report.md",
         soft_wrap=True,
     )

@@ -104,6 +104,14 @@ def _check_antenna(file: Path, json_out: bool) -> None:
         table.add_row("realised gain", f"{g.f_ghz:g}", f">= {g.min_dbi:g} dBi")
     out.print(table)
     d = spec.design
+    if d.method == "pixel":
+        p = d.pixel
+        out.print(
+            f"design.method pixel: a {p.n_x} x {p.n_y} pixel patch (mirrored) found by a GA on a "
+            f"CNN ensemble; {p.cheap_runs} cheap-mesh runs, at most {d.budget} search-mesh "
+            f"runs (seed {d.seed}); no layout or dimensions given"
+        )
+        return
     out.print(
         f"design.method {d.method}: the patch ({d.feed} feed) sized on openEMS, at most {d.budget} "
         f"runs (seed {d.seed}); no dimensions given"

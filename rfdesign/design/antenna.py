@@ -284,8 +284,12 @@ class AntennaDesign:
         plot_pattern(self.result, out / "pattern.png")
         if self.result.ff_ghz.size:
             plot_gain_3d(self.result, float(self.result.ff_ghz[0]), out / "gain3d.png")
-        (out / "report.md").write_text(report_markdown(self, summary))
+        (out / "report.md").write_text(self.markdown(summary))
         return out
+
+    def markdown(self, summary: dict) -> str:
+        """The human report (:func:`report_markdown`)."""
+        return report_markdown(self, summary)
 
 
 def _md(text: str) -> str:
