@@ -51,6 +51,10 @@ def test_the_cli_checks_an_antenna_spec_and_names_a_bad_field(tmp_path):
     runner = CliRunner()
     ok = runner.invoke(app, ["spec", "check", str(EXAMPLES / "antennas" / "patch_28ghz.yaml")])
     assert ok.exit_code == 0 and "realised gain" in ok.output
+    pixel = runner.invoke(
+        app, ["spec", "check", str(EXAMPLES / "antennas" / "pixel_dualband.yaml")]
+    )
+    assert pixel.exit_code == 0 and "8 x 6 pixel patch" in pixel.output
     bad = tmp_path / "bad.yaml"
     bad.write_text(BASE + "bands: [{f_min_ghz: 27, f_max_ghz: 28, s11_max_db: -10}]\ngain: 6\n")
     for cmd in (["spec", "check", str(bad)], ["design", str(bad), "--out", str(tmp_path / "o")]):

@@ -81,7 +81,7 @@ def test_band_margins_match_the_reports_margins():
 
 def test_an_odd_number_of_columns_is_refused_in_one_line():
     text = (ROOT / "examples/antennas/pixel_dualband.yaml").read_text().replace("n_y: 6", "n_y: 5")
-    with pytest.raises(SpecError, match="design.pixel.n_y") as e:
+    with pytest.raises(SpecError, match=r"design\.pixel\.n_y") as e:
         parse_antenna_spec(text)
     assert "even" in str(e.value)
 
