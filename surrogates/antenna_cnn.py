@@ -17,6 +17,7 @@ Shapes: masks ``N x R x C`` (bool or 0/1), responses ``N x F`` (dB).
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -50,6 +51,24 @@ class AntennaCNNConfig:
     lr: float = 3e-3
     weight_decay: float = 1e-4
     batch: int = 32
+
+
+@contextmanager
+def _one_thread():
+    """Run torch on one thread inside the block (restored after).
+
+    The nets are small enough that a second thread gains little, and beside openEMS runs on
+    a 2-core machine torch's parallel kernels wait on a descheduled thread: measured here, a
+    fine-tuning fit took minutes with two threads beside one openEMS run.
+    """
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def _build(config: AntennaCNNConfig, n_rows: int, n_cols: int, n_freq: int):
@@ -97,10 +116,14 @@ class AntennaCNN:
 
         m = np.asarray(masks, np.float32)
         if m.ndim != 3 or m.shape[1:] != self.shape:
-            raise ValueError(f"masks: expected N x {self.shape[0]} x {self.shape[1]}, got {m.shape}")
+            raise ValueError(
+                f"masks: expected N x {self.shape[0]} x {self.shape[1]}, got {m.shape}"
+            )
         return torch.from_numpy(m[:, None])
 
-    def fit(self, masks: np.ndarray, s11_db: np.ndarray, warm: bool = False, label: str = "") -> dict:
+    def fit(
+        self, masks: np.ndarray, s11_db: np.ndarray, warm: bool = False, label: str = ""
+    ) -> dict:
         """Train every member on ``masks`` -> ``s11_db``.
 
         Args:
@@ -113,6 +136,10 @@ class AntennaCNN:
         Returns:
             The fit's record: samples, epochs, final training RMSE (dB).
         """
+        with _one_thread():
+            return self._fit(masks, s11_db, warm, label)
+
+    def _fit(self, masks: np.ndarray, s11_db: np.ndarray, warm: bool, label: str) -> dict:
         import torch
 
         y_db = np.asarray(s11_db, np.float32)
@@ -169,9 +196,11 @@ class AntennaCNN:
         if not self.members:
             raise RuntimeError("AntennaCNN: not trained")
         x = self._x(masks)
-        with torch.no_grad():
-            out = [np.concatenate([net(x[i : i + 4096]).numpy() for i in range(0, len(x), 4096)])
-                   for net in self.members]
+        with torch.no_grad(), _one_thread():
+            out = [
+                np.concatenate([net(x[i : i + 4096]).numpy() for i in range(0, len(x), 4096)])
+                for net in self.members
+            ]
         return np.stack(out) * SCALE_DB
 
     def predict(self, masks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

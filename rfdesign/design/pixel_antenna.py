@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from pymoo.core.problem import Problem
 
 from rfdesign.antenna_spec import AntennaSpec
 from rfdesign.core.constants import C0_MM_PER_NS
@@ -42,6 +43,7 @@ from rfdesign.design.antenna import FINER, AntennaDesign, margins, spec_solver
 from rfdesign.layouts.feeds import microstrip_width_mm
 from rfdesign.layouts.grid import repair_corner_contacts
 from rfdesign.layouts.pixel_patch import PixelPatchGrid
+from rfdesign.optimizers.ga import run_ga
 from rfdesign.optimizers.sadea import Evaluation, SadeaResult
 from rfdesign.solvers import patch_model
 from rfdesign.solvers.base import SolverError
@@ -52,6 +54,9 @@ log = logging.getLogger(__name__)
 
 CHEAP_MESH: dict[str, Any] = {"cells": 10.0, "edge_cells": 30.0, "substrate_cells": 3}
 """The pre-training data's openEMS mesh: 10 cells per wavelength, 3 across the substrate."""
+
+ELITE = 10
+"""The best verified layouts put into each round's GA population."""
 
 FILL_RANGE = (0.3, 0.9)
 """Random layouts draw their metal fraction uniformly from this range, then each cell."""
@@ -161,17 +166,41 @@ def full_patch_bits(grid: PixelPatchGrid) -> np.ndarray:
     return np.ones((1, grid.n_bits), np.uint8)
 
 
+def inset_layouts(grid: PixelPatchGrid) -> np.ndarray:
+    """The inset-fed patches the grid can draw: the basic shape the search starts from.
+
+    An edge-fed patch presents a few hundred ohm (Balanis eq. 14-17); the inset feed matches
+    it by running the feed into the patch between two notches (section 14.2.3). On the grid
+    the notches are the column beside the feed's, emptied from row 0 to depth ``d`` for
+    ``d = 1 .. n_x // 2`` (the 50-ohm inset lies at about a third of the length; eq. 14-20a).
+
+    Returns:
+        Bits ``n_x // 2 x n_bits`` (none when the feed fills the half's first column).
+    """
+    fixed_cols = sorted(c for (r, c) in grid.fixed if r == 0)
+    notch = fixed_cols[0] - 1 if fixed_cols else -1
+    if notch < 0:
+        return np.zeros((0, grid.n_bits), np.uint8)
+    out = []
+    for depth in range(1, grid.n_x // 2 + 1):
+        mask = np.ones((grid.n_x, grid.n_y), bool)
+        mask[:depth, notch] = mask[:depth, grid.n_y - 1 - notch] = False
+        out.append(grid.bits_of(mask[None])[0])
+    return np.array(out, np.uint8)
+
+
 def layout_sets(spec: AntennaSpec, grid: PixelPatchGrid) -> tuple[np.ndarray, np.ndarray]:
     """The cheap-mesh and the initial search-mesh layouts (seeded by the spec).
 
-    Both start with the full patch; two independent random streams from the spec's seed.
+    Both start with the full patch; the search mesh's then with the inset-fed patches
+    (:func:`inset_layouts`); then random layouts from two independent streams of the seed.
     """
     px = spec.design.pixel
     seed = spec.design.seed
     cheap = random_layouts(grid, px.cheap_runs, np.random.default_rng([seed, 1]))
     initial = random_layouts(grid, px.initial_runs - 1, np.random.default_rng([seed, 2]))
     full = full_patch_bits(grid)
-    return np.concatenate([full, cheap]), np.concatenate([full, initial])
+    return np.concatenate([full, cheap]), np.concatenate([full, inset_layouts(grid), initial])
 
 
 def _unique_rows(bits: np.ndarray) -> np.ndarray:
@@ -184,27 +213,68 @@ def _unique_rows(bits: np.ndarray) -> np.ndarray:
     return np.asarray(bits)[keep]
 
 
-class _EnsembleProblem:
+class EnsembleProblem(Problem):
     """pymoo problem: bits -> minus the ensemble's (optimistic) worst band margin.
 
     ``score = mean_members(worst margin) + kappa * std_members(worst margin)``; ``kappa = 0``
-    exploits the mean, ``kappa > 0`` favours layouts the members disagree on.
+    exploits the mean, ``kappa > 0`` favours layouts the members disagree on. Carries the
+    grid, so the GA's corner-contact repair applies (:class:`rfdesign.optimizers.ga.CornerContactRepair`).
     """
 
-    def __new__(cls, grid, cnn, spec, f_ghz, kappa):  # a pymoo Problem built on first use
-        from pymoo.core.problem import Problem
+    allow_corner_contacts = False
 
-        class EnsembleProblem(Problem):
-            def __init__(self) -> None:
-                super().__init__(n_var=grid.n_bits, n_obj=1, xl=0, xu=1, vtype=bool)
-                self.grid = grid
-                self.allow_corner_contacts = False
+    def __init__(
+        self,
+        grid: PixelPatchGrid,
+        cnn: AntennaCNN,
+        spec: AntennaSpec,
+        f_ghz: np.ndarray,
+        kappa: float,
+    ) -> None:
+        super().__init__(n_var=grid.n_bits, n_obj=1, xl=0, xu=1, vtype=bool)
+        self.grid, self.cnn, self.spec, self.f_ghz, self.kappa = grid, cnn, spec, f_ghz, kappa
 
-            def _evaluate(self, x, out, *args, **kwargs) -> None:
-                worst = predicted_worst(cnn, spec, f_ghz, grid.masks(np.asarray(x, bool)))
-                out["F"] = -(worst.mean(axis=0) + kappa * worst.std(axis=0))[:, None]
+    def _evaluate(self, x, out, *args, **kwargs) -> None:
+        masks = self.grid.masks(np.asarray(x, bool))
+        worst = predicted_worst(self.cnn, self.spec, self.f_ghz, masks)
+        out["F"] = -(worst.mean(axis=0) + self.kappa * worst.std(axis=0))[:, None]
 
-        return EnsembleProblem()
+
+def round_picks(
+    grid: PixelPatchGrid,
+    cnn: AntennaCNN,
+    spec: AntennaSpec,
+    f_ghz: np.ndarray,
+    n: int,
+    seen: set[bytes],
+    seed: int,
+    elite: np.ndarray | None = None,
+) -> np.ndarray:
+    """One round's ``n`` new layouts, by the GA on the ensemble.
+
+    Half are the best on the ensemble's mean worst margin, the rest the best on mean plus one
+    standard deviation; ``seen`` layouts are skipped and the picks added to it. ``elite``
+    (the best verified layouts so far) joins each GA's first population, so the search
+    refines around what openEMS confirmed as well as where the ensemble points.
+    """
+    picks: list[np.ndarray] = []
+    for j, kappa in enumerate((0.0, 1.0)):
+        ga = run_ga(
+            EnsembleProblem(grid, cnn, spec, f_ghz, kappa),
+            pop_size=100,
+            generations=40,
+            seed=seed + j,
+            top_k=100,
+            initial=elite,
+        )
+        want = (n + 1) // 2 if j == 0 else n
+        for b in ga.bits:
+            if len(picks) >= want:
+                break
+            if b.tobytes() not in seen:
+                seen.add(b.tobytes())
+                picks.append(b)
+    return np.array(picks, np.uint8).reshape(-1, grid.n_bits)
 
 
 def predicted_worst(cnn: AntennaCNN, spec: AntennaSpec, f_ghz: np.ndarray, masks) -> np.ndarray:
@@ -330,26 +400,14 @@ def design_pixel_antenna(
     while runs < budget and passed_bits is None:
         k += 1
         n = min(px.per_round, budget - runs)
-        picks, predicted, bound = [], [], []
-        for j, kappa in enumerate((0.0, 1.0)):
-            problem = _EnsembleProblem(grid, cnn, spec, f, kappa)
-            from rfdesign.optimizers.ga import run_ga
-
-            ga = run_ga(
-                problem, pop_size=100, generations=40, seed=seed * 1000 + 10 * k + j, top_k=100
-            )
-            want = (n + 1) // 2 if j == 0 else n - len(picks)
-            for b in ga.bits:
-                if len(picks) >= (want if j == 0 else n):
-                    break
-                if b.tobytes() in seen:
-                    continue
-                seen.add(b.tobytes())
-                picks.append(b)
-        if not picks:
+        predicted: list[float] = []
+        bound: list[float] = []
+        order = np.argsort([-e.worst for e in history])[:ELITE]
+        elite = np.array([history[i].x for i in order], np.uint8)
+        picks = round_picks(grid, cnn, spec, f, n, seen, seed * 1000 + 10 * k, elite)
+        if not len(picks):
             log.warning("pixel search: round %d found no new layout; stopping", k)
             break
-        picks = np.array(picks, np.uint8)
         worst = predicted_worst(cnn, spec, f, grid.masks(picks))
         mean_pred, _ = cnn.predict(grid.masks(picks))
         res = run_layouts(search, grid, picks, f, workers, report(f"round {k}"))

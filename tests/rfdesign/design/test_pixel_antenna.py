@@ -15,6 +15,7 @@ from rfdesign.design.antenna import margins
 from rfdesign.design.pixel_antenna import (
     band_margins,
     design_pixel_antenna,
+    inset_layouts,
     layout_sets,
     pixel_grid,
 )
@@ -44,12 +45,23 @@ def test_the_grid_comes_from_the_cavity_model_and_the_feed():
 def test_layout_sets_are_seeded_admissible_and_start_with_the_full_patch():
     g = pixel_grid(SPEC)
     cheap, initial = layout_sets(SPEC, g)
-    assert cheap.shape == (401, g.n_bits) and initial.shape == (60, g.n_bits)
+    assert cheap.shape == (401, g.n_bits) and initial.shape == (1 + 4 + 59, g.n_bits)
     assert cheap[0].all() and initial[0].all()
+    assert np.array_equal(initial[1:5], inset_layouts(g))
     assert corner_contact_counts(g.masks(cheap)).sum() == 0
     again = layout_sets(SPEC, g)
     assert np.array_equal(again[0], cheap) and np.array_equal(again[1], initial)
-    assert not np.array_equal(cheap[1:61], initial)  # independent streams
+    assert not np.array_equal(cheap[1:60], initial[5:])  # independent streams
+
+
+def test_the_inset_layouts_notch_the_column_beside_the_feed():
+    g = pixel_grid(SPEC)
+    masks = g.masks(inset_layouts(g))
+    assert len(masks) == g.n_x // 2
+    for depth, m in enumerate(masks, start=1):
+        empty = np.argwhere(~m)
+        # rows 0 .. depth-1 of columns 1 and 4 (beside the feed's columns 2 and 3)
+        assert sorted(map(tuple, empty)) == sorted([(r, c) for r in range(depth) for c in (1, 4)])
 
 
 def test_band_margins_match_the_reports_margins():
