@@ -311,9 +311,9 @@ def pixel() -> str:
         s = json.loads(path.read_text())
         pv = s["provenance"]
         runs = (
-            f"{pv['cheap_runs']} cheap + {pv['search_runs']} search + 2 checks"
+            f"{pv['cheap_runs']} cheap + {pv['search_runs']} search + 3 to verify"
             if "cheap_runs" in pv
-            else f"{s['fullwave_runs']} + 2 checks"
+            else f"{s['fullwave_runs']} + 2 to verify"
         )
         m = " / ".join(f"{v:+.2f}" for v in s["margins_db"].values())
         fm = s["finer_mesh"]["worst_margin_db"] if s["finer_mesh"] else float("nan")

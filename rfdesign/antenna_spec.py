@@ -92,7 +92,8 @@ class PixelSettings(SpecModel):
         default=60,
         ge=4,
         le=10_000,
-        description="Random layouts on the search mesh the CNN is first fine-tuned on.",
+        description="The full patch and random layouts on the search mesh the CNN is first "
+        "fine-tuned on (the inset-fed patches the grid can draw join them).",
     )
     per_round: Count = Field(
         default=8, ge=1, le=200, description="GA candidates verified on openEMS per round."

@@ -10,12 +10,14 @@ The pixel-antenna flow (issue 25, item 6; SEED-NOTES section 4):
    layout; corner-only contacts repaired as on the filter grids) on a coarse openEMS mesh
    (:data:`CHEAP_MESH`, about 5 s a run on this machine), |S11| only. The CNN ensemble
    (:mod:`rfdesign.surrogates.antenna_cnn`) is pre-trained on them.
-3. **Search-mesh data.** ``initial_runs`` further random layouts and the full patch on the
-   spec's mesh; the ensemble is fine-tuned on them.
-4. **Rounds.** Each round runs pymoo's GA twice on the ensemble: once for the largest mean
-   worst band margin (exploit), once for the largest optimistic one, mean plus one ensemble
-   standard deviation (explore); ``per_round`` new distinct layouts, half from each, are run
-   on openEMS, added to the data, and the ensemble is fine-tuned again. A layout whose bands
+3. **Search-mesh data.** The full patch, the inset-fed patches the grid can draw (the basic
+   shape: :func:`inset_layouts`) and ``initial_runs - 1`` random layouts on the spec's mesh;
+   the ensemble is fine-tuned on them.
+4. **Rounds.** Each round runs pymoo's GA twice on the ensemble, its first population holding
+   the :data:`ELITE` best verified layouts: once for the largest mean worst band margin
+   (exploit), once for the largest optimistic one, mean plus one ensemble standard deviation
+   (explore); ``per_round`` new distinct layouts, half from each, are run on openEMS, added
+   to the data, and the ensemble is fine-tuned again. A layout whose bands
    all pass is run again with the far field at the gain points; the search stops when one
    meets every requirement or the budget of search-mesh runs is spent.
 5. **Verification** as for the parametric patch (:func:`rfdesign.design.antenna.design_antenna`):
@@ -526,10 +528,10 @@ def pixel_report_markdown(design: PixelAntennaDesign, summary: dict) -> str:
             f"mesh 1.5 times finer ({summary['finer_mesh'] and summary['finer_mesh']['cells_per_wavelength']} cells per wavelength)",
             d.finer_margins,
         ),
-        ("copper sheets (conductor loss)", d.lossy_margins),
+        ("the copper sheets (conductor loss)", d.lossy_margins),
     ):
         if m is not None:
-            lines.append(f"On a {title}: worst margin {min(m.values()):+.2f} dB.")
+            lines.append(f"With {title}: worst margin {min(m.values()):+.2f} dB.")
     lines += [
         "",
         "## Margins",
@@ -568,8 +570,9 @@ def pixel_report_markdown(design: PixelAntennaDesign, summary: dict) -> str:
         "## Data and search",
         "",
         f"- {pv['cheap_runs']} layouts on the cheap mesh ({pv['cheap_mesh']}) pre-trained the "
-        f"CNN ensemble; {pv['search_runs']} openEMS runs on the search mesh in all (initial "
-        "layouts, rounds, far-field checks).",
+        f"CNN ensemble; {pv['search_runs']} openEMS runs on the search mesh in the search (initial "
+        "layouts, rounds, far-field checks of layouts that met the bands), then 3 to verify "
+        "(the far field on the search mesh, the finer mesh, copper).",
         *[
             f"- fit: {fi['label']}: {fi['samples']} samples, {fi['epochs']} epochs, training "
             f"RMSE {fi['train_rmse_db']:.2f} dB"
