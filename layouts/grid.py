@@ -203,16 +203,7 @@ class PixelGrid:
         Returns:
             Bool masks, shape ``N x n_rows x n_cols_full``.
         """
-        bits = np.asarray(bits).astype(bool)
-        if bits.ndim != 2 or bits.shape[1] != self.n_bits:
-            raise ValueError(f"bits: expected shape N x {self.n_bits}, got {bits.shape}")
-        half = np.zeros((bits.shape[0], self.n_rows, self.n_cols), dtype=bool)
-        for (r, c), metal in self.fixed.items():
-            half[:, r, c] = metal
-        if self.free_cells:
-            rows, cols = (list(v) for v in zip(*self.free_cells, strict=True))
-            half[:, rows, cols] = bits
-        return np.concatenate([half, half[:, :, ::-1]], axis=2) if self.mirror else half
+        return masks_from_bits(bits, self)
 
     # ----- identity ------------------------------------------------------------------------
     def to_dict(self) -> dict:
@@ -250,6 +241,26 @@ class PixelGrid:
         d.pop("name")
         blob = json.dumps(d, sort_keys=True, separators=(",", ":"), default=float)
         return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def masks_from_bits(bits: np.ndarray, grid) -> np.ndarray:
+    """Full metal masks ``N x n_rows x n_cols_full`` of bit vectors ``N x n_bits`` (bool).
+
+    The designed half holds the fixed cells and the bits in the order of ``free_cells``; a
+    mirrored grid's other half is its mirror image across the last column. ``grid`` is a
+    :class:`PixelGrid` or any design space with the same fields (``n_bits``, ``n_rows``,
+    ``n_cols``, ``fixed``, ``free_cells``, ``mirror``: the pixel patch's).
+    """
+    bits = np.asarray(bits).astype(bool)
+    if bits.ndim != 2 or bits.shape[1] != grid.n_bits:
+        raise ValueError(f"bits: expected shape N x {grid.n_bits}, got {bits.shape}")
+    half = np.zeros((bits.shape[0], grid.n_rows, grid.n_cols), dtype=bool)
+    for (r, c), metal in grid.fixed.items():
+        half[:, r, c] = metal
+    if grid.free_cells:
+        rows, cols = (list(v) for v in zip(*grid.free_cells, strict=True))
+        half[:, rows, cols] = bits
+    return np.concatenate([half, half[:, :, ::-1]], axis=2) if grid.mirror else half
 
 
 def corner_contact_counts(masks: np.ndarray) -> np.ndarray:

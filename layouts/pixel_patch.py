@@ -123,15 +123,9 @@ class PixelPatchGrid:
 
     def masks(self, bits: np.ndarray) -> np.ndarray:
         """Full metal masks ``N x n_x x n_y`` (bool) of a batch of bit vectors ``N x n_bits``."""
-        bits = np.asarray(bits).astype(bool)
-        if bits.ndim != 2 or bits.shape[1] != self.n_bits:
-            raise ValueError(f"bits: expected shape N x {self.n_bits}, got {bits.shape}")
-        half = np.zeros((bits.shape[0], self.n_rows, self.n_cols), dtype=bool)
-        for (r, c), metal in self.fixed.items():
-            half[:, r, c] = metal
-        rows, cols = (list(v) for v in zip(*self.free_cells, strict=True))
-        half[:, rows, cols] = bits
-        return np.concatenate([half, half[:, :, ::-1]], axis=2)
+        from rfdesign.layouts.grid import masks_from_bits
+
+        return masks_from_bits(bits, self)
 
     def bits_of(self, masks: np.ndarray) -> np.ndarray:
         """The bits of full masks (the inverse of :meth:`masks`), ``N x n_bits`` uint8."""

@@ -292,9 +292,24 @@ class AntennaDesign:
         return report_markdown(self, summary)
 
 
-def _md(text: str) -> str:
+def md_cell(text: str) -> str:
     """``text`` safe in a Markdown table cell (``|`` escaped)."""
     return text.replace("|", "\\|")
+
+
+def far_field_table(summary: dict) -> list[str]:
+    """The report's far-field section (Markdown lines) from :meth:`AntennaDesign.summary`."""
+    return [
+        "## Far field",
+        "",
+        "| f (GHz) | directivity (dBi) | radiation efficiency | realised gain (dBi) |",
+        "|---|---|---|---|",
+        *[
+            f"| {f} | {g['directivity_dbi']:.2f} | {g['radiation_efficiency']:.3f} | "
+            f"{g['realised_gain_dbi']:.2f} |"
+            for f, g in summary["far_field"].items()
+        ],
+    ]
 
 
 def report_markdown(design: AntennaDesign, summary: dict) -> str:
@@ -340,19 +355,11 @@ def report_markdown(design: AntennaDesign, summary: dict) -> str:
         "| requirement | margin (dB) | result |",
         "|---|---|---|",
         *[
-            f"| {_md(k)} | {v:+.2f} | {'pass' if v >= 0 else 'FAIL'} |"
+            f"| {md_cell(k)} | {v:+.2f} | {'pass' if v >= 0 else 'FAIL'} |"
             for k, v in d.margins.items()
         ],
         "",
-        "## Far field",
-        "",
-        "| f (GHz) | directivity (dBi) | radiation efficiency | realised gain (dBi) |",
-        "|---|---|---|---|",
-        *[
-            f"| {f} | {g['directivity_dbi']:.2f} | {g['radiation_efficiency']:.3f} | "
-            f"{g['realised_gain_dbi']:.2f} |"
-            for f, g in summary["far_field"].items()
-        ],
+        *far_field_table(summary),
         "",
         "## The patch (no dimensions were given)",
         "",

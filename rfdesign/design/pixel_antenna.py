@@ -41,7 +41,14 @@ from pymoo.core.problem import Problem
 from rfdesign.antenna_spec import AntennaSpec
 from rfdesign.core.constants import C0_MM_PER_NS
 from rfdesign.core.version import __version__
-from rfdesign.design.antenna import FINER, AntennaDesign, margins, spec_solver
+from rfdesign.design.antenna import (
+    FINER,
+    AntennaDesign,
+    far_field_table,
+    margins,
+    md_cell,
+    spec_solver,
+)
 from rfdesign.layouts.feeds import microstrip_width_mm
 from rfdesign.layouts.grid import repair_corner_contacts
 from rfdesign.layouts.pixel_patch import PixelPatchGrid
@@ -539,21 +546,13 @@ def pixel_report_markdown(design: PixelAntennaDesign, summary: dict) -> str:
         "| requirement | margin (dB) | finer mesh (dB) | with copper (dB) |",
         "|---|---|---|---|",
         *[
-            f"| {k.replace('|', chr(92) + '|')} | {v:+.2f} | "
+            f"| {md_cell(k)} | {v:+.2f} | "
             f"{(d.finer_margins or {}).get(k, float('nan')):+.2f} | "
             f"{(d.lossy_margins or {}).get(k, float('nan')):+.2f} |"
             for k, v in d.margins.items()
         ],
         "",
-        "## Far field",
-        "",
-        "| f (GHz) | directivity (dBi) | radiation efficiency | realised gain (dBi) |",
-        "|---|---|---|---|",
-        *[
-            f"| {f} | {g['directivity_dbi']:.2f} | {g['radiation_efficiency']:.3f} | "
-            f"{g['realised_gain_dbi']:.2f} |"
-            for f, g in summary["far_field"].items()
-        ],
+        *far_field_table(summary),
         "",
         "## The layout (found by the search; no layout or dimension was given)",
         "",
