@@ -331,8 +331,8 @@ def pixel() -> str:
         s = json.loads(path.read_text())
         lines += [
             "",
-            "The pixel search, round by round (predicted: the ensemble's mean worst band margin "
-            "of the round's best pick before its run; verified: openEMS; error: the ensemble's "
+            "The pixel search, round by round (best predicted: the highest of the ensemble's mean "
+            "worst band margins over the round's picks, before their runs; best verified: openEMS; error: the ensemble's "
             "mean \\|S11\\| error on the round's layouts, dB, before they joined its data):",
             "",
             "| round | runs | best predicted (dB) | best verified (dB) | ensemble error (dB) |",
