@@ -102,3 +102,11 @@ antenna_solver = OpenEMSAntennaSolver(cache=ResultCache(work / "cache"), z_ref_o
 dipole = antenna_solver.simulate(Dipole(15.0), np.linspace(8, 12, 41), far_field_ghz=[10.0])
 dipole.directivity_dbi(10.0), dipole.radiation_efficiency(10.0), dipole.cut_dbi(10.0, 0.0)
 # design_antenna(aspec, out=...) sizes the patch by SADEA on openEMS (40 runs, about 30 min)
+
+from rfdesign.design.pixel_antenna import inset_layouts, pixel_grid  # pixel antennas
+
+pspec = load_antenna_spec("examples/antennas/pixel_dualband.yaml")
+pgrid = pixel_grid(pspec)  # 8 x 6 cells on the cavity model's outline, mirrored: 23 free
+start = pgrid.patch(inset_layouts(pgrid)[2])  # an inset-fed patch the search starts from
+start.mask.astype(int), start.metal_area_mm2
+# design_pixel_antenna(pspec, out=...): GA on a CNN ensemble, rounds on openEMS (about 35 min)
