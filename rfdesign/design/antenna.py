@@ -421,6 +421,31 @@ def spec_solver(
     )
 
 
+def verification_runs(
+    spec: AntennaSpec,
+    cache_dir: str | Path | None,
+    antenna: Any,
+    f_ghz: np.ndarray,
+    ff_ghz: np.ndarray,
+) -> tuple[AntennaResult, AntennaResult]:
+    """The chosen antenna with copper sheets, then on a mesh :data:`FINER` times finer.
+
+    Returns:
+        ``(lossy, finer)``: the conductor-loss run and the finer-mesh run (PEC), each with
+        the far field at ``ff_ghz``.
+    """
+    s = spec_solver(spec, cache_dir).settings
+    lossy = spec_solver(spec, cache_dir, conductor="sheet").simulate(antenna, f_ghz, ff_ghz)
+    finer = spec_solver(
+        spec,
+        cache_dir,
+        cells=s.cells * FINER,
+        edge_cells=s.edge_cells * FINER,
+        substrate_cells=round(s.substrate_cells * FINER),
+    ).simulate(antenna, f_ghz, ff_ghz)
+    return lossy, finer
+
+
 def design_antenna(
     spec: AntennaSpec,
     *,
@@ -445,7 +470,6 @@ def design_antenna(
     method = method or spec.design.method
     budget = budget or spec.design.budget
     solver = spec_solver(spec, cache_dir)
-    s = solver.settings
     f = spec.frequencies_ghz()
     ff = np.array(sorted({g.f_ghz for g in spec.gain}), float)
     runs: dict[tuple, AntennaResult] = {}
@@ -484,14 +508,7 @@ def design_antenna(
     best = history.best
     result = run(best.x)
     patch = problem.patch(best.x)
-    lossy = spec_solver(spec, cache_dir, conductor="sheet").simulate(patch, f, ff)
-    finer = spec_solver(
-        spec,
-        cache_dir,
-        cells=s.cells * FINER,
-        edge_cells=s.edge_cells * FINER,
-        substrate_cells=round(s.substrate_cells * FINER),
-    ).simulate(patch, f, ff)
+    lossy, finer = verification_runs(spec, cache_dir, patch, f, ff)
     m = problem.model
     design = AntennaDesign(
         spec,

@@ -42,12 +42,12 @@ from rfdesign.antenna_spec import AntennaSpec
 from rfdesign.core.constants import C0_MM_PER_NS
 from rfdesign.core.version import __version__
 from rfdesign.design.antenna import (
-    FINER,
     AntennaDesign,
     far_field_table,
     margins,
     md_cell,
     spec_solver,
+    verification_runs,
 )
 from rfdesign.layouts.feeds import microstrip_width_mm
 from rfdesign.layouts.grid import repair_corner_contacts
@@ -57,7 +57,7 @@ from rfdesign.optimizers.sadea import Evaluation, SadeaResult
 from rfdesign.solvers import patch_model
 from rfdesign.solvers.base import SolverError
 from rfdesign.solvers.openems_antenna import AntennaResult, OpenEMSAntennaSolver
-from rfdesign.surrogates.antenna_cnn import AntennaCNN, AntennaCNNConfig
+from rfdesign.surrogates.antenna_cnn import FLOOR_DB, AntennaCNN, AntennaCNNConfig
 
 log = logging.getLogger(__name__)
 
@@ -212,16 +212,6 @@ def layout_sets(spec: AntennaSpec, grid: PixelPatchGrid) -> tuple[np.ndarray, np
     return np.concatenate([full, cheap]), np.concatenate([full, inset_layouts(grid), initial])
 
 
-def _unique_rows(bits: np.ndarray) -> np.ndarray:
-    seen: set[bytes] = set()
-    keep = []
-    for i, b in enumerate(np.asarray(bits, np.uint8)):
-        if b.tobytes() not in seen:
-            seen.add(b.tobytes())
-            keep.append(i)
-    return np.asarray(bits)[keep]
-
-
 class EnsembleProblem(Problem):
     """pymoo problem: bits -> minus the ensemble's (optimistic) worst band margin.
 
@@ -288,8 +278,12 @@ def round_picks(
 
 def predicted_worst(cnn: AntennaCNN, spec: AntennaSpec, f_ghz: np.ndarray, masks) -> np.ndarray:
     """Each member's worst band margin (dB) for each mask, ``members x N``."""
-    p = cnn.predict_members(masks)
-    return np.stack([band_margins(spec, f_ghz, pk).min(axis=1) for pk in p])
+    return members_worst(spec, f_ghz, cnn.predict_members(masks))
+
+
+def members_worst(spec: AntennaSpec, f_ghz: np.ndarray, members_db: np.ndarray) -> np.ndarray:
+    """Worst band margin (dB), ``members x N``, of member predictions ``members x N x F``."""
+    return np.stack([band_margins(spec, f_ghz, pk).min(axis=1) for pk in members_db])
 
 
 class PixelAntennaDesign(AntennaDesign):
@@ -338,7 +332,9 @@ def design_pixel_antenna(
         out: Output folder (written when given).
         cache_dir: openEMS result cache (default: the shared one).
         budget: Most search-mesh openEMS runs (default: the spec's), the initial ones, the
-            rounds' and the far-field checks included; the cheap runs are counted apart.
+            rounds' and the far-field checks included (a far-field check of a layout that
+            met the bands in the last round may run past it, by at most 3); the cheap runs
+            are counted apart.
         workers: openEMS runs at a time (one thread each).
         progress: Called ``(stage, done, total)``.
     """
@@ -417,8 +413,9 @@ def design_pixel_antenna(
         if not len(picks):
             log.warning("pixel search: round %d found no new layout; stopping", k)
             break
-        worst = predicted_worst(cnn, spec, f, grid.masks(picks))
-        mean_pred, _ = cnn.predict(grid.masks(picks))
+        members_db = cnn.predict_members(grid.masks(picks))
+        worst = members_worst(spec, f, members_db)
+        mean_pred = members_db.mean(axis=0)
         res = run_layouts(search, grid, picks, f, workers, report(f"round {k}"))
         spent(res)
         runs += len(picks)
@@ -432,7 +429,7 @@ def design_pixel_antenna(
             bound.append(float(worst[:, i].mean() + worst[:, i].std()))
             verified.append(float(m.min()))
             errors.append(
-                float(np.mean(np.abs(np.maximum(mean_pred[i], -30) - np.maximum(y, -30))))
+                float(np.mean(np.abs(np.maximum(mean_pred[i], FLOOR_DB) - np.maximum(y, FLOOR_DB))))
             )
             history.append(Evaluation(b.astype(float), m, f"round {k}", predicted[-1], bound[-1]))
             data_bits.append(b)
@@ -477,15 +474,7 @@ def design_pixel_antenna(
     best_bits = passed_bits if passed_bits is not None else hist.best.x.astype(np.uint8)
     patch = grid.patch(best_bits)
     result = gain_checked.get(best_bits.tobytes()) or check_gain(best_bits)
-    s = search.settings
-    lossy = spec_solver(spec, cache_dir, conductor="sheet").simulate(patch, f, ff)
-    finer = spec_solver(
-        spec,
-        cache_dir,
-        cells=s.cells * FINER,
-        edge_cells=s.edge_cells * FINER,
-        substrate_cells=round(s.substrate_cells * FINER),
-    ).simulate(patch, f, ff)
+    lossy, finer = verification_runs(spec, cache_dir, patch, f, ff)
     design = PixelAntennaDesign(
         spec,
         patch,
