@@ -177,8 +177,10 @@ def diagnose(net, matrix) -> Diagnosis:
             max_nfev=MAX_NFEV,
         )
         fit_rel = fit.rms_error / fit.data_rms if fit.data_rms else np.inf
-        if ex is None or (fit.converged and not ex.converged) or (
-            fit.converged == ex.converged and fit_rel < rel
+        if (
+            ex is None
+            or (fit.converged and not ex.converged)
+            or (fit.converged == ex.converged and fit_rel < rel)
         ):
             ex, rel = fit, fit_rel
         if fit.converged:
