@@ -16,6 +16,13 @@ Four classic variants behind one call, :func:`space_map`:
 * ``"ism"``: implicit space mapping (Bandler et al., IEEE MTT 52(1), 2004): preassigned
   parameters ``p`` of the coarse model (a permittivity, a fringing length) are calibrated so
   that ``R_c(x_k; p) = R_f(x_k)``, then the calibrated coarse model is optimised.
+* ``"ism+osm"``: implicit space mapping until it stalls, then output space mapping on the
+  calibrated coarse model from the best fine design (the combination of input, implicit and
+  output space mapping in Koziel, Bandler and Madsen, "A space-mapping framework for
+  engineering optimization: theory and implementation", IEEE MTT 54(10), 2006): a few
+  calibration factors cannot carry every difference
+  between the models, the output shift carries what is left at the current design; a step
+  that does not improve the fine objective is halved (a trust region on the step).
 
 The models are plain callables returning a real response vector (for example |S21| and |S11|
 in dB at the spec's frequencies), so any solver, the circuit model or a surrogate can serve.
@@ -34,8 +41,8 @@ from scipy.optimize import least_squares, minimize
 
 Model = Callable[[np.ndarray], np.ndarray]
 """Design vector ``n`` -> real response vector ``m``."""
-Method = Literal["asm", "tr-asm", "osm", "ism"]
-METHODS: tuple[str, ...] = ("asm", "tr-asm", "osm", "ism")
+Method = Literal["asm", "tr-asm", "osm", "ism", "ism+osm"]
+METHODS: tuple[str, ...] = ("asm", "tr-asm", "osm", "ism", "ism+osm")
 
 
 @dataclass
@@ -105,6 +112,53 @@ def _extract(coarse: Model, target: np.ndarray, z0: np.ndarray, bounds) -> np.nd
     return res.x
 
 
+def _osm_after(
+    coarse_at,
+    run_fine,
+    best: dict,
+    objective,
+    optimise,
+    bounds,
+    target,
+    tol,
+    budget_left,
+    patience,
+    min_gain,
+) -> int:
+    """Output space mapping from the best fine design so far (``"ism+osm"``'s second stage).
+
+    Each step optimises ``R_c(y) + (R_f(x_b) - R_c(x_b))`` from the best design ``x_b``; a
+    step whose fine objective does not beat the best is halved (towards ``x_b``) for the next
+    run, one that does resets the step. Stops at the target, the budget, a step below ``tol``
+    or ``patience`` runs in a row without a gain of ``min_gain``.
+
+    Returns:
+        The fine runs this stage made.
+    """
+    runs, stale, reach = 0, 0, 1.0
+    x_opt, anchor = None, None
+    while budget_left() and best["u"] > target:
+        if anchor is None or not np.array_equal(anchor, best["x"]):
+            anchor = best["x"].copy()
+            shift = best["r"] - coarse_at(anchor)
+            x_opt = optimise(lambda y, s=shift: objective(coarse_at(y) + s), anchor, bounds)
+            reach = 1.0
+        x_new = np.clip(anchor + reach * (x_opt - anchor), *bounds)
+        if np.linalg.norm(x_new - anchor) <= tol:
+            break
+        before = best["u"]
+        _, u = run_fine(x_new, step="osm", reach=reach)
+        runs += 1
+        if u < before - min_gain:
+            stale = 0
+        else:
+            stale += 1
+            reach *= 0.5
+        if patience is not None and stale >= patience:
+            break
+    return runs
+
+
 def space_map(
     coarse: Model | Callable[[np.ndarray, np.ndarray], np.ndarray],
     fine: Model,
@@ -131,12 +185,12 @@ def space_map(
         fine: Fine model ``x -> response`` (the expensive one).
         x0: Start of the coarse optimisation, shape ``n``.
         objective: Response -> value to minimise (e.g. minus the worst mask margin in dB).
-        method: ``"asm"``, ``"tr-asm"``, ``"osm"`` or ``"ism"``.
+        method: ``"asm"``, ``"tr-asm"``, ``"osm"``, ``"ism"`` or ``"ism+osm"``.
         max_fine: Budget of fine evaluations, the first one included.
         target: The design is met when ``objective(fine response) <= target``.
         bounds: ``(lower, upper)`` of the design variables (default unbounded).
         tol: Stop when the mapped step or the ASM residual is below this norm.
-        preassigned: Starting preassigned parameters ``p`` (``"ism"`` only).
+        preassigned: Starting preassigned parameters ``p`` (``"ism"``, ``"ism+osm"``).
         trust_radius: Initial trust-region radius (``"tr-asm"``; default 10 % of ``|x0|``).
         optimiser: ``(fun, x0, bounds) -> x`` that minimises the coarse (or mapped) objective
             (default: Nelder-Mead clipped to the bounds). A problem with many variables or a
@@ -163,7 +217,8 @@ def space_map(
         raise ValueError(f"method: {method!r} is not one of {', '.join(METHODS)}")
     if max_fine < 1:
         raise ValueError(f"max_fine: needs at least 1 fine evaluation, got {max_fine}")
-    if method == "ism" and preassigned is None:
+    implicit = method in ("ism", "ism+osm")
+    if implicit and preassigned is None:
         raise ValueError("preassigned: implicit space mapping needs the coarse model's parameters")
     x0 = np.asarray(x0, float)
     n = x0.size
@@ -172,7 +227,7 @@ def space_map(
     p = None if preassigned is None else np.asarray(preassigned, float)
 
     def coarse_at(x: np.ndarray) -> np.ndarray:
-        return np.asarray(coarse(x, p) if method == "ism" else coarse(x), float)
+        return np.asarray(coarse(x, p) if implicit else coarse(x), float)
 
     optimise = optimiser or _optimise
     x_c = optimise(lambda x: objective(coarse_at(x)), x0, bounds)
@@ -254,6 +309,20 @@ def space_map(
             x = x_new
             r_f, u = run_fine(x, step="ism")
         mapping = {"preassigned": p.tolist()}
+        if method == "ism+osm" and best["u"] > target:
+            mapping["osm_runs"] = _osm_after(
+                coarse_at,
+                run_fine,
+                best,
+                objective,
+                optimise,
+                bounds,
+                target,
+                tol,
+                lambda: len(history) < max_fine,
+                patience,
+                min_gain,
+            )
     return SpaceMappingResult(
         method=method,
         x=best["x"],

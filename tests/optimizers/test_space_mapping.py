@@ -106,7 +106,7 @@ def test_bad_arguments_are_named():
         space_map(coarse_cheese, fine_cheese, [5.0], volume_error, max_fine=0)
     with pytest.raises(ValueError, match="preassigned"):
         space_map(coarse_cheese, fine_cheese, [5.0], volume_error, "ism")
-    assert set(METHODS) == {"asm", "tr-asm", "osm", "ism"}
+    assert set(METHODS) == {"asm", "tr-asm", "osm", "ism", "ism+osm"}
 
 
 def test_stub_filter_coarse_model_is_the_quarter_wave_stub():
@@ -182,3 +182,45 @@ def test_implicit_space_mapping_on_every_run_recovers_two_parameters():
         for h in bounded.history
         if "preassigned" in h
     )
+
+
+def test_output_space_mapping_takes_over_where_the_calibration_cannot_follow():
+    # the calibration (the cross-section) may not leave [0.9, 1.05] and the real block has
+    # 1.1 and a bevel: ISM settles 0.18 from the target and stops; the output shift then
+    # carries the rest (the combined framework of Koziel, Bandler and Madsen, 2006)
+    kw = {
+        "max_fine": 8,
+        "target": 1e-3,
+        "preassigned": [1.0],
+        "preassigned_bounds": ([0.9], [1.05]),
+    }
+    ism = space_map(coarse_cheese, fine_cheese, [5.0], volume_error, "ism", **kw)
+    assert not ism.met and ism.fine_objective > 0.1
+    both = space_map(coarse_cheese, fine_cheese, [5.0], volume_error, "ism+osm", **kw)
+    assert both.met and both.n_fine <= 6
+    assert both.x[0] == pytest.approx((TARGET_VOLUME + 0.3) / 1.1, abs=1e-3)
+    assert [h["step"] for h in both.history][: ism.n_fine] == [h["step"] for h in ism.history]
+    assert both.history[-1]["step"] == "osm" and both.mapping["osm_runs"] >= 1
+
+
+def test_a_step_of_the_output_stage_that_does_not_help_is_halved():
+    # a fine model whose response turns back beyond x = 9: the full output-space step
+    # overshoots, the halved one lands nearer
+    def fine(x):
+        return np.array([1.1 * min(x[0], 9.0) - 0.3 - 2.0 * max(x[0] - 9.0, 0.0)])
+
+    res = space_map(
+        coarse_cheese,
+        fine,
+        [5.0],
+        volume_error,
+        "ism+osm",
+        max_fine=10,
+        target=-1.0,
+        preassigned=[1.0],
+        preassigned_bounds=([0.9], [1.05]),
+        patience=3,
+    )
+    reaches = [h.get("reach") for h in res.history if h["step"] == "osm"]
+    assert reaches[0] == 1.0 and 0.5 in reaches
+    assert res.n_fine < 10  # stopped by patience, not the budget
