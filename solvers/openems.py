@@ -27,6 +27,7 @@ information); the folder is removed when the layout is done, and stale ones at t
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 import shutil
 import subprocess
@@ -44,7 +45,10 @@ from rfdesign.solvers.convergence import run_with_estimate
 from rfdesign.solvers.isolated import JobResult, run_job, solver_run_folder
 from rfdesign.solvers.mesh import (
     MERGE_TOL_MM,
+    NEAR_EDGE_FRACTION,
     graded_lines,
+    merge_near_edges,
+    merge_slivers,
     metal_edges,
     shared_boundaries,
     smooth_lines,
@@ -219,8 +223,25 @@ MODEL_VERSION = "2"
 as an option, and the refinement ladder of presets."""
 
 
-def build_mesh(
+def metal_boxes(
     layout: Layout, f_max_ghz: float, settings: OpenEMSSettings
+) -> tuple[list[tuple[float, float, float, float]], int]:
+    """The layout's metal boxes as openEMS gets them, and how many slivers were merged.
+
+    With the thirds rule, a box thinner than a quarter of the edge cell is merged into the box
+    of the same span it sits on (:func:`~rfdesign.solvers.mesh.merge_slivers`); with the
+    on-line rule the grid's cells are the boxes.
+    """
+    rects = layout.metal_rects()
+    if settings.edge_rule != "thirds":
+        return rects, 0
+    lam_sub = C0_MM_PER_NS / f_max_ghz / np.sqrt(layout.grid.substrate.eps_r)
+    h_edge = lam_sub / MESH_PRESETS[settings.preset].edge_cells_per_wavelength
+    return merge_slivers(rects, NEAR_EDGE_FRACTION * h_edge)
+
+
+def build_mesh(
+    layout: Layout, f_max_ghz: float, settings: OpenEMSSettings, stats: dict | None = None
 ) -> dict[str, np.ndarray]:
     """Mesh lines (mm) for ``layout`` simulated up to ``f_max_ghz``.
 
@@ -232,6 +253,11 @@ def build_mesh(
     the cells by at most 1.4 up to ``lambda_sub / N`` in the metal region and along the feeds
     and up to the air cell size towards the side and top boundaries (N from the preset). The
     measurement planes are lines; the substrate height has ``substrate_cells`` equal cells.
+    With the thirds rule, slivers are merged into their boxes (:func:`metal_boxes`) and free
+    edges of the same side closer than a quarter of the edge cell are meshed as one
+    (:func:`~rfdesign.solvers.mesh.merge_near_edges`); ``stats``, when given, receives
+    ``merged_slivers`` and ``merged_edges``, how many were merged away (the cache key depends
+    on them).
     """
     g = layout.grid
     preset = MESH_PRESETS[settings.preset]
@@ -248,7 +274,10 @@ def build_mesh(
     m = settings.side_margin_mm
     y_lo, y_hi = min(0.0, y0), max(ht, y1)
     x_bounds, y_bounds = (-L, w + L), (y_lo - m, y_hi + m)
-    rects = [*layout.metal_rects(), (-L, y0, 0.0, y1), (w, y0, w + L, y1)]
+    boxes, slivers = metal_boxes(layout, f_max_ghz, settings)
+    if stats is not None:
+        stats["merged_slivers"] = slivers
+    rects = [*boxes, (-L, y0, 0.0, y1), (w, y0, w + L, y1)]
 
     def inside(edges: list[tuple[float, int]], lo: float, hi: float) -> list[tuple[float, int]]:
         return [e for e in edges if lo + MERGE_TOL_MM < e[0] < hi - MERGE_TOL_MM]
@@ -262,6 +291,9 @@ def build_mesh(
         # thirds: where an edge of one row is a shared boundary in another, the line stays on it
         free = [e for e in edges if all(abs(e[0] - p) > MERGE_TOL_MM for p in shared)]
         pinned = [e[0] for e in edges if e not in free]
+        free, merged = merge_near_edges(free, NEAR_EDGE_FRACTION * h_edge)
+        if stats is not None:
+            stats["merged_edges"] = stats.get("merged_edges", 0) + merged
         extra = [*pinned, *shared, *(p for p in (-d, w + d) if axis == "x")]
         return thirds_lines(free, h_edge, others=extra) + pinned + shared
 
@@ -330,6 +362,21 @@ class OpenEMSSolver(Solver):
         """OpenEMS package version and this model's version."""
         return f"openEMS {openems_version()}; model {MODEL_VERSION}"
 
+    def cache_key(self, layout: Layout, f_ghz: np.ndarray) -> str:
+        """The base key, changed for a layout whose mesh merges near edges.
+
+        Merging near edges (:func:`~rfdesign.solvers.mesh.merge_near_edges`) came after model
+        version 2 without a version change, so that every run it leaves alone keeps its stored
+        result; a layout whose mesh it changes gets a key of its own, never the old result.
+        """
+        key = super().cache_key(layout, f_ghz)
+        stats: dict = {}
+        build_mesh(layout, float(np.max(f_ghz)), self.settings, stats)
+        if stats.get("merged_edges") or stats.get("merged_slivers"):
+            tag = f"{key}|near edges merged within {NEAR_EDGE_FRACTION} edge cell"
+            key = hashlib.sha256(tag.encode()).hexdigest()
+        return key
+
     # ----- job construction ----------------------------------------------------------------
     def job(self, layout: Layout, f_ghz: np.ndarray, excite_port: int, sim_dir: Path) -> dict:
         """The JSON job for one excitation (see :mod:`rfdesign.solvers._openems_job`)."""
@@ -350,7 +397,7 @@ class OpenEMSSolver(Solver):
             )
         return {
             "sim_dir": str(sim_dir),
-            "rects": [list(map(float, r)) for r in layout.metal_rects()],
+            "rects": [list(map(float, r)) for r in metal_boxes(layout, float(f_ghz.max()), s)[0]],
             "feed": {
                 "y0": y0,
                 "y1": y1,
@@ -418,9 +465,13 @@ class OpenEMSSolver(Solver):
         S = deembed_feeds(S, layout, f_ghz, d1, d2)
         power = np.abs(S[:, 0, 0]) ** 2 + np.abs(S[:, 1, 0]) ** 2
         timesteps = [r.get("timesteps", 0) for r in runs]
+        stats: dict = {}
+        build_mesh(layout, float(f_ghz.max()), s, stats)
         info = {
             "preset": s.preset,
             "cells": runs[0]["cells"],
+            "near_edges_merged": int(stats.get("merged_edges", 0)),
+            "slivers_merged": int(stats.get("merged_slivers", 0)),
             "timesteps": max(timesteps) if timesteps else None,
             "runs": runs,
             "deembed_mm": [d1, d2],

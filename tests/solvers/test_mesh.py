@@ -51,3 +51,57 @@ def test_smoothing_keeps_fixed_lines_and_grades_the_cells():
     assert all(e in lines for e in edges)
     with pytest.raises(ValueError, match="inconsistent"):
         smooth_lines(fixed, (1.0, 0.0), (-3.0, 4.0), 0.05, 0.5)
+
+
+def test_near_edges_of_one_side_are_meshed_as_one_at_their_mean():
+    from rfdesign.solvers.mesh import merge_near_edges
+
+    edges = [(0.0, 1), (2.2209, -1), (2.2254, -1), (2.23, 1), (3.0, -1)]
+    out, n = merge_near_edges(edges, tol=0.01)
+    # the two strip ends 4.5 um apart (metal below both) are one edge; an edge of the other
+    # side at 2.23 is not merged with them, nor the far one
+    assert n == 1
+    assert out == sorted([(0.0, 1), (2.22315, -1), (2.23, 1), (3.0, -1)])
+    assert merge_near_edges(edges, tol=0.001) == (sorted(edges), 0)
+
+
+def test_stacked_boxes_merge_only_where_their_common_edge_crowds_another():
+    from rfdesign.solvers.mesh import merge_slivers, metal_edges, shared_boundaries
+
+    # a comb's outer strip drawn as two boxes stacked at 5.3361 (the inner strips' end),
+    # 4.8 um from the next inner strip's end at 5.3313: merged into one box
+    comb = [
+        (0.13, 0.0, 0.384, 5.3361),
+        (0.13, 5.3361, 0.384, 5.5816),
+        (0.7088, 0.0, 0.9628, 5.3313),
+    ]
+    boxes, n = merge_slivers(comb, tol=0.02)
+    assert n == 1 and sorted(boxes) == [(0.13, 0.0, 0.384, 5.5816), (0.7088, 0.0, 0.9628, 5.3313)]
+    assert shared_boundaries(boxes, "y") == []
+    assert [p for p, _ in metal_edges(boxes, "y")] == [0.0, 5.3313, 5.5816]
+    # a uniform pixel grid's stacked cells stay (no edge near another): the mesh is unchanged
+    cells = [(0.0, y, 0.2, y + 0.2) for y in (0.0, 0.2, 0.4)]
+    assert merge_slivers(cells, tol=0.02) == (cells, 0)
+
+
+def test_a_tuned_combs_mesh_has_no_micron_cells():
+    # strips 2.2209 and 2.2254 mm long (K-band suite comb, tuning run 4): before the merge
+    # the 4.4 um cell between their ends cut the FDTD time step 5x (14.5 fs instead of 75 fs)
+    from rfdesign.layouts.comb import Comb
+    from rfdesign.layouts.substrate import ALUMINA_127UM
+    from rfdesign.solvers.openems import OpenEMSSettings, build_mesh, metal_boxes
+
+    comb = Comb(5, (2.2209, 2.2254, 2.2253), (0.254,) * 3, (0.6501, 0.779), 0.9014, 0.13)
+    layout = comb.layout(ALUMINA_127UM, 0.12)
+    settings = OpenEMSSettings(preset="standard", feed_length_mm=4.0)
+    stats: dict = {}
+    mesh = build_mesh(layout, 26.0, settings, stats)
+    assert stats["merged_slivers"] > 0 and stats["merged_edges"] > 0
+    assert min(float(np.diff(v).min()) for v in mesh.values()) > 0.02
+    # the metal is the same: the merged boxes cover exactly the grid's cells
+    area = sum((x1 - x0) * (y1 - y0) for x0, y0, x1, y1 in layout.metal_rects())
+    boxes, _ = metal_boxes(layout, 26.0, settings)
+    assert sum((x1 - x0) * (y1 - y0) for x0, y0, x1, y1 in boxes) == pytest.approx(area)
+    # and the on-line rule (the meshing before the thirds rule) is left as it was
+    online = OpenEMSSettings(preset="standard", feed_length_mm=4.0, edge_rule="on-line")
+    assert metal_boxes(layout, 26.0, online) == (layout.metal_rects(), 0)
