@@ -190,7 +190,14 @@ def table(rows: list[dict]) -> str:
 
 
 if __name__ == "__main__":
+    import logging
+
     from run import RESULTS, machine
+
+    # each tuning run's worst margin and next step as it happens (stderr)
+    logging.basicConfig(format="%(asctime)s %(name)s: %(message)s", level=logging.WARNING)
+    for name in ("rfdesign.design.comb", "rfdesign.design.stepped"):
+        logging.getLogger(name).setLevel(logging.INFO)
 
     if sys.argv[1:] == ["--table"]:  # the table again from the stored rows, no design run
         md = table(stored_rows()[0])
