@@ -27,6 +27,7 @@ import numpy as np
 
 from rfdesign.antenna_spec import AntennaSpec
 from rfdesign.core.constants import C0_MM_PER_NS
+from rfdesign.core.threads import one_blas_thread
 from rfdesign.core.version import __version__
 from rfdesign.layouts.antenna import RectPatch, write_patch_gds
 from rfdesign.layouts.feeds import microstrip_width_mm
@@ -446,6 +447,7 @@ def verification_runs(
     return lossy, finer
 
 
+@one_blas_thread
 def design_antenna(
     spec: AntennaSpec,
     *,

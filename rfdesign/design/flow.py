@@ -40,6 +40,7 @@ import numpy as np
 
 from rfdesign.core.paths import check_writable_dir
 from rfdesign.core.progress import TenthSteps
+from rfdesign.core.threads import one_blas_thread
 from rfdesign.core.version import __version__
 from rfdesign.design import loss, sensitivity
 from rfdesign.design.choose import (
@@ -129,6 +130,7 @@ class DesignOptions:
                 raise ValueError(f"crosscheck: {self.crosscheck} verifies already; name another")
 
 
+@one_blas_thread
 def design_filter(
     spec: FilterSpec,
     *,

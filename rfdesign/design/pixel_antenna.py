@@ -40,6 +40,7 @@ from pymoo.core.problem import Problem
 
 from rfdesign.antenna_spec import AntennaSpec
 from rfdesign.core.constants import C0_MM_PER_NS
+from rfdesign.core.threads import one_blas_thread
 from rfdesign.core.version import __version__
 from rfdesign.design.antenna import (
     AntennaDesign,
@@ -316,6 +317,7 @@ class PixelAntennaDesign(AntennaDesign):
         return pixel_report_markdown(self, summary)
 
 
+@one_blas_thread
 def design_pixel_antenna(
     spec: AntennaSpec,
     *,
