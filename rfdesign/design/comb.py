@@ -20,7 +20,9 @@ the structure that met both paper specs when sized by hand (docs/design_space.md
    through the curves (:func:`~rfdesign.optimizers.comb_tuning.corrected`). Where the
    re-optimised matrix promises less than the goal plus :data:`RESERVE_DB`, one more strip
    is added (order escalation); where the extraction does not converge, the band is moved
-   onto the masks as a whole (every length scaled by the best frequency shift).
+   onto the masks as a whole (every length scaled by the best frequency shift); a run
+   :data:`BACKTRACK_DB` worse than the best of its order on its mesh is a failed step, and the
+   next comb lies halfway back towards the best (a trust region on the step).
 
 Every full-wave run goes through the caller's ``simulate_at`` (a cached solver), so an
 interrupted design resumes at no cost for what was run.
@@ -62,6 +64,12 @@ RESERVE_DB = 0.5
 the comb's remaining deviations from its matrix model (a 0.2 % resonance error costs a few
 tenths of a dB on a 1-GHz skirt) need room."""
 
+BACKTRACK_DB = 1.0
+"""A run this much worse than the best run of the same order on its mesh is a failed step:
+the next comb lies halfway back towards the best one (a trust region on the step). Seen on the
+K-band suite comb: fine-mesh runs -1.51, -6.50, -1.47, then -14.19 dB, from which no coupling
+matrix could be extracted and the loop only re-centred the band."""
+
 RETARGET_POINTS = 481
 """Frequencies over the sweep at which the coupling-matrix model is judged (fine enough for
 1-GHz transitions: 25 MHz)."""
@@ -96,8 +104,10 @@ class TuningRun:
         model_margin_db: The worst margin the re-optimised matrix promises (``None``
             without a converged extraction).
         action: What came next: ``"met"``, ``"matrix"`` (moved towards the re-optimised
-            matrix), ``"more strips"`` (order escalation) or ``"centre"`` (the extraction did
-            not converge: every strip scaled to move the band by the best shift).
+            matrix), ``"more strips"`` (order escalation), ``"centre"`` (the extraction did
+            not converge: every strip scaled to move the band by the best shift) or ``"back"``
+            (the run was :data:`BACKTRACK_DB` worse than the best of its order on its mesh: the
+            next comb lies halfway back towards that one).
         shift: The response's best frequency move (relative) and the worst margin it gives:
             how far the band sits from where the masks want it.
         wall_s: Wall time of the run (0 for a cache hit).
@@ -200,6 +210,20 @@ class CombDesign:
         return self.curve_runs + len(self.runs)
 
 
+def halfway(best: Comb, comb: Comb) -> Comb:
+    """The comb halfway between ``best`` and ``comb`` (same order): every size averaged."""
+
+    def mid(a: tuple[float, ...], b: tuple[float, ...]) -> tuple[float, ...]:
+        return tuple(round((x + y) / 2, 4) for x, y in zip(a, b, strict=True))
+
+    return dataclasses.replace(
+        best,
+        lengths_mm=mid(best.lengths_mm, comb.lengths_mm),
+        gaps_mm=mid(best.gaps_mm, comb.gaps_mm),
+        tap_mm=round((best.tap_mm + comb.tap_mm) / 2, 4),
+    )
+
+
 def buildable(comb: Comb, min_gap_mm: float) -> Comb:
     """``comb`` with every gap at least ``min_gap_mm`` (what the etching can open)."""
     return dataclasses.replace(comb, gaps_mm=tuple(max(g, min_gap_mm) for g in comb.gaps_mm))
@@ -281,7 +305,21 @@ def tune_comb(
             met = rep.worst_margin_db >= settings.goal_db
             diag, errors, model_margin, action = None, None, None, "met"
             next_comb = comb
-            if not met:
+            # the best earlier run of this order on this mesh: a much worse run is a failed step
+            same = [
+                r
+                for r in runs
+                if r.mesh == mesh and r.comb.n == comb.n and r.worst_margin_db is not None
+            ]
+            best_run = max(same, key=lambda r: r.worst_margin_db, default=None)
+            if (
+                not met
+                and best_run is not None
+                and rep.worst_margin_db < best_run.worst_margin_db - BACKTRACK_DB
+            ):
+                action = "back"
+                next_comb = buildable(halfway(best_run.comb, comb), settings.min_gap_mm)
+            elif not met:
                 diag = diagnose(net, matrix)
                 errors = diag.errors_percent(targets)
                 if diag.converged:
