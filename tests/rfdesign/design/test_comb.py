@@ -1,5 +1,7 @@
 """Pieces of the comb's tuning loop (the loop itself runs on openEMS in the benchmark)."""
 
+import pytest
+
 from rfdesign.design.comb import BACKTRACK_DB, halfway
 from rfdesign.layouts.comb import Comb
 
@@ -14,5 +16,5 @@ def test_a_failed_step_goes_halfway_back_to_the_best_comb():
     assert (mid.n, mid.widths_mm, mid.inset_mm) == (best.n, best.widths_mm, best.inset_mm)
     # halving again towards the best converges on it
     again = halfway(best, mid)
-    assert abs(again.tap_mm - best.tap_mm) == abs(mid.tap_mm - best.tap_mm) / 2
+    assert abs(again.tap_mm - best.tap_mm) == pytest.approx(abs(mid.tap_mm - best.tap_mm) / 2)
     assert BACKTRACK_DB > 0
