@@ -141,6 +141,15 @@ class OpenEMSSettings:
             on every edge, the meshing before model version 2). docs/solvers.md compares the
             two: on one layout the thirds rule's draft mesh lies closer to the converged
             resonances than the on-line rule's reference mesh.
+        merge_near_edges: With the thirds rule, merge metal edges closer than a quarter of
+            the edge cell (:func:`metal_boxes`, :func:`~rfdesign.solvers.mesh.merge_near_edges`):
+            no micron cells, so a time step 5-7x longer on a tuned comb, at the price of strip
+            ends up to an eighth of an edge cell from where they are drawn (a 3-strip comb's
+            5.4 um length offset vanishes on the draft mesh and a one-step correction no longer
+            works: ``tests/optimizers/test_comb_fullwave.py``). Off by default; a spec's
+            design and verification runs turn it on (:func:`rfdesign.design.verify.
+            verification_settings`). Not in the settings' dictionary: a run it changes gets a
+            cache key of its own, a run it leaves alone keeps its key.
         error_estimate: Also run the layout on the next coarser preset of the ladder and
             store the Richardson estimate of the resonance error (``mesh_error`` in the run
             information, :func:`~rfdesign.solvers.convergence.mesh_error`); not on draft, the
@@ -165,6 +174,7 @@ class OpenEMSSettings:
     keep_files: bool = False
     error_estimate: bool = False
     edge_rule: Literal["on-line", "thirds"] = "thirds"
+    merge_near_edges: bool = False
 
     def __post_init__(self) -> None:
         if self.preset not in MESH_PRESETS:
@@ -233,7 +243,7 @@ def metal_boxes(
     on-line rule the grid's cells are the boxes.
     """
     rects = layout.metal_rects()
-    if settings.edge_rule != "thirds":
+    if settings.edge_rule != "thirds" or not settings.merge_near_edges:
         return rects, 0
     lam_sub = C0_MM_PER_NS / f_max_ghz / np.sqrt(layout.grid.substrate.eps_r)
     h_edge = lam_sub / MESH_PRESETS[settings.preset].edge_cells_per_wavelength
@@ -291,7 +301,9 @@ def build_mesh(
         # thirds: where an edge of one row is a shared boundary in another, the line stays on it
         free = [e for e in edges if all(abs(e[0] - p) > MERGE_TOL_MM for p in shared)]
         pinned = [e[0] for e in edges if e not in free]
-        free, merged = merge_near_edges(free, NEAR_EDGE_FRACTION * h_edge)
+        merged = 0
+        if settings.merge_near_edges:
+            free, merged = merge_near_edges(free, NEAR_EDGE_FRACTION * h_edge)
         if stats is not None:
             stats["merged_edges"] = stats.get("merged_edges", 0) + merged
         extra = [*pinned, *shared, *(p for p in (-d, w + d) if axis == "x")]
@@ -361,6 +373,17 @@ class OpenEMSSolver(Solver):
     def version(self) -> str:
         """OpenEMS package version and this model's version."""
         return f"openEMS {openems_version()}; model {MODEL_VERSION}"
+
+    def settings_dict(self, results_only: bool = True) -> dict:
+        """As the base class; ``merge_near_edges`` is left out of the hashed form.
+
+        Its effect is keyed per layout instead (:meth:`cache_key`): where it changes nothing
+        the key stays that of a run without it.
+        """
+        d = super().settings_dict(results_only)
+        if results_only:
+            d.pop("merge_near_edges", None)
+        return d
 
     def cache_key(self, layout: Layout, f_ghz: np.ndarray) -> str:
         """The base key, changed for a layout whose mesh merges near edges.

@@ -182,6 +182,8 @@ def verification_settings(
 
     Preset, threads, time-out and housing; options the solver does not have are left out, and
     a preset it does not know is rejected by its settings (Meep has no 'reference' mesh).
+    openEMS merges near metal edges in a spec's runs (``merge_near_edges``: a tuned comb's
+    micron cells otherwise set the time step; docs/solvers.md).
     The spec's ``solver.timeout_s`` is a limit for the spec's own solver: another engine
     (a cross-check) keeps its own default limit unless ``timeout_s`` is given (Palace on a
     fine mesh runs an hour where openEMS runs minutes).
@@ -208,6 +210,8 @@ def verification_settings(
     fields = {f.name for f in dataclasses.fields(cls.settings_type)}
     if spec.solver.feed_length_mm is not None and "feed_length_mm" in fields:
         options["feed_length_mm"] = spec.solver.feed_length_mm
+    if "merge_near_edges" in fields:  # a spec's design and verification runs (time step)
+        options["merge_near_edges"] = True
     if spec.solver.conductor != "pec":
         if "conductor" not in fields:
             raise ValueError(

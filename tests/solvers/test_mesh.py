@@ -93,7 +93,7 @@ def test_a_tuned_combs_mesh_has_no_micron_cells():
 
     comb = Comb(5, (2.2209, 2.2254, 2.2253), (0.254,) * 3, (0.6501, 0.779), 0.9014, 0.13)
     layout = comb.layout(ALUMINA_127UM, 0.12)
-    settings = OpenEMSSettings(preset="standard", feed_length_mm=4.0)
+    settings = OpenEMSSettings(preset="standard", feed_length_mm=4.0, merge_near_edges=True)
     stats: dict = {}
     mesh = build_mesh(layout, 26.0, settings, stats)
     assert stats["merged_slivers"] > 0 and stats["merged_edges"] > 0
@@ -102,6 +102,14 @@ def test_a_tuned_combs_mesh_has_no_micron_cells():
     area = sum((x1 - x0) * (y1 - y0) for x0, y0, x1, y1 in layout.metal_rects())
     boxes, _ = metal_boxes(layout, 26.0, settings)
     assert sum((x1 - x0) * (y1 - y0) for x0, y0, x1, y1 in boxes) == pytest.approx(area)
-    # and the on-line rule (the meshing before the thirds rule) is left as it was
-    online = OpenEMSSettings(preset="standard", feed_length_mm=4.0, edge_rule="on-line")
-    assert metal_boxes(layout, 26.0, online) == (layout.metal_rects(), 0)
+    # off (the default: every drawn edge kept) and with the on-line rule nothing merges
+    for plain in (
+        OpenEMSSettings(preset="standard", feed_length_mm=4.0),
+        OpenEMSSettings(
+            preset="standard", feed_length_mm=4.0, edge_rule="on-line", merge_near_edges=True
+        ),
+    ):
+        assert metal_boxes(layout, 26.0, plain) == (layout.metal_rects(), 0)
+    off: dict = {}
+    build_mesh(layout, 26.0, OpenEMSSettings(preset="standard", feed_length_mm=4.0), off)
+    assert off == {"merged_slivers": 0, "merged_edges": 0}
