@@ -306,11 +306,7 @@ def tune_comb(
             diag, errors, model_margin, action = None, None, None, "met"
             next_comb = comb
             # the best earlier run of this order on this mesh: a much worse run is a failed step
-            same = [
-                r
-                for r in runs
-                if r.mesh == mesh and r.comb.n == comb.n and r.worst_margin_db is not None
-            ]
+            same = [r for r in runs if r.mesh == mesh and r.comb.n == comb.n]
             best_run = max(same, key=lambda r: r.worst_margin_db, default=None)
             if (
                 not met
