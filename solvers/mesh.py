@@ -142,8 +142,9 @@ def shared_boundaries(rects: Iterable[Rect], axis: str) -> list[float]:
 
 
 NEAR_EDGE_FRACTION = 0.25
-"""Free metal edges of the same side closer than this fraction of the edge cell are meshed as
-one edge at their mean (:func:`merge_near_edges`)."""
+"""The closeness, as a fraction of the edge cell, below which edges are merged: stacked boxes
+whose common edge lies this near another edge (:func:`merge_slivers`) and free edges of the
+same side (:func:`merge_near_edges`)."""
 
 
 def merge_slivers(rects: list[Rect], tol: float) -> tuple[list[Rect], int]:

@@ -393,12 +393,21 @@ class OpenEMSSolver(Solver):
         result; a layout whose mesh it changes gets a key of its own, never the old result.
         """
         key = super().cache_key(layout, f_ghz)
-        stats: dict = {}
-        build_mesh(layout, float(np.max(f_ghz)), self.settings, stats)
-        if stats.get("merged_edges") or stats.get("merged_slivers"):
+        if any(self.merge_counts(layout, float(np.max(f_ghz))).values()):
             tag = f"{key}|near edges merged within {NEAR_EDGE_FRACTION} edge cell"
             key = hashlib.sha256(tag.encode()).hexdigest()
         return key
+
+    def merge_counts(self, layout: Layout, f_max_ghz: float) -> dict[str, int]:
+        """How many slivers and near edges the mesh of ``layout`` merges (0 with the merge off).
+
+        The mesh is built only where the setting is on: every call of :meth:`cache_key` (a
+        cache hit too) asks, and most runs never merge.
+        """
+        stats = {"merged_slivers": 0, "merged_edges": 0}
+        if self.settings.merge_near_edges and self.settings.edge_rule == "thirds":
+            build_mesh(layout, f_max_ghz, self.settings, stats)
+        return stats
 
     # ----- job construction ----------------------------------------------------------------
     def job(self, layout: Layout, f_ghz: np.ndarray, excite_port: int, sim_dir: Path) -> dict:
@@ -488,13 +497,12 @@ class OpenEMSSolver(Solver):
         S = deembed_feeds(S, layout, f_ghz, d1, d2)
         power = np.abs(S[:, 0, 0]) ** 2 + np.abs(S[:, 1, 0]) ** 2
         timesteps = [r.get("timesteps", 0) for r in runs]
-        stats: dict = {}
-        build_mesh(layout, float(f_ghz.max()), s, stats)
+        stats = self.merge_counts(layout, float(f_ghz.max()))
         info = {
             "preset": s.preset,
             "cells": runs[0]["cells"],
-            "near_edges_merged": int(stats.get("merged_edges", 0)),
-            "slivers_merged": int(stats.get("merged_slivers", 0)),
+            "near_edges_merged": stats["merged_edges"],
+            "slivers_merged": stats["merged_slivers"],
             "timesteps": max(timesteps) if timesteps else None,
             "runs": runs,
             "deembed_mm": [d1, d2],

@@ -270,7 +270,7 @@ def design_stepped(
         min_gain=MIN_GAIN_DB,
     )
     scales = np.asarray(sm.mapping.get("preassigned", [1.0, 1.0]), float)
-    for h, step in zip(history, sm.history, strict=False):  # which stage proposed each run
+    for h, step in zip(history, sm.history, strict=True):  # which stage proposed each run
         h["step"] = step["step"] if step["step"] != "coarse optimum" else "ism"
     if history:  # the best run by its true worst margin (the objective is a smooth one)
         best_run = max(history, key=lambda h: h["worst_margin_db"])
